@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Retry policy applied to every AWS API call the collection makes.
+
+Every client created by :func:`clients.aws_client` routes its calls through
+:func:`call_with_retries`, so no call site has to opt in. Two kinds of error
+are retried, with full-jitter exponential backoff, bounded in attempts and time:
+
+* throttling and server-side faults (any operation);
+* eventual-consistency codes of the service, only for operations that change
+  something: a read that says "not found" is an answer, a write that says
+  "not found" right after the resource was created is a lag.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+try:
+    from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, ReadTimeoutError
+except ImportError:  # handled by the caller (missing boto3 is reported once)
+    ClientError = BotoConnectionError = ReadTimeoutError = Exception  # type: ignore[misc,assignment]
+
+THROTTLING_CODES = frozenset({
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "PriorRequestNotComplete",  # Route53: a change for this zone is still being applied
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalFailure",
+    "ServerError",
+})
+
+# Codes AWS documents as transient right after a related change, per service.
+# Retried only for mutating operations (see module docstring).
+CONSISTENCY_CODES: dict[str, frozenset[str]] = {
+    "ec2": frozenset({
+        "InvalidGroup.NotFound",  # authorize/tag right after CreateSecurityGroup
+        "InvalidInstanceID.NotFound",  # tag/terminate right after RunInstances
+        "InvalidAMIID.NotFound",  # launch right after CreateImage
+        "InvalidLaunchTemplateId.NotFound",
+        "InvalidLaunchTemplateName.NotFoundException",
+        "DependencyViolation",  # delete SG while an ELB/ENI is still being released
+        "IncorrectInstanceState",
+    }),
+    "autoscaling": frozenset({
+        "ScalingActivityInProgress",
+        "ResourceInUse",  # delete LC/group while the group still winds down
+        "ResourceContention",
+    }),
+    "elb": frozenset({"InvalidInstance", "DependencyThrottle"}),
+    "elbv2": frozenset({"ResourceInUse"}),
+    "route53": frozenset({"NoSuchHostedZone"}),
+    "sns": frozenset(),
+    "cloudwatch": frozenset(),
+}
+
+READ_PREFIXES = ("Describe", "List", "Get")
+
+
+@dataclass
+class RetryPolicy:
+    """How hard to retry. The defaults suit interactive playbook runs."""
+
+    max_attempts: int = 10
+    base_delay: float = 0.3
+    max_delay: float = 8.0
+    # Consistency lags last longer on AWS (an ELB's ENIs can hold an SG for minutes).
+    max_consistency_seconds: float = 300.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_delay, self.base_delay * (2 ** attempt)))
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def http_status(exc: BaseException) -> int:
+    if isinstance(exc, ClientError):
+        return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return 0
+
+
+def is_mutating(operation: str) -> bool:
+    return not operation.startswith(READ_PREFIXES)
+
+
+def classify(service: str, operation: str, exc: BaseException) -> str | None:
+    """Return "transient", "consistency" or None (do not retry)."""
+    if isinstance(exc, (BotoConnectionError, ReadTimeoutError)):
+        return "transient"
+    if not isinstance(exc, ClientError):
+        return None
+    code = error_code(exc)
+    if code in THROTTLING_CODES or http_status(exc) >= 500:
+        return "transient"
+    if is_mutating(operation) and code in CONSISTENCY_CODES.get(service, frozenset()):
+        return "consistency"
+    return None
+
+
+def call_with_retries(
+    service: str,
+    operation: str,
+    call: Callable[[], Any],
+    policy: RetryPolicy,
+) -> Any:
+    """Run ``call`` until it succeeds, fails for good, or the policy's bounds are hit."""
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - re-raised unless classified
+            kind = classify(service, operation, exc)
+            attempt += 1
+            if kind is None:
+                raise
+            if kind == "transient" and attempt >= policy.max_attempts:
+                raise
+            if kind == "consistency" and time.monotonic() - started >= policy.max_consistency_seconds:
+                raise
+            policy.sleep(policy.delay(min(attempt, 8)))
