@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""The local AWS endpoint: moto's server on 127.0.0.1 with the project's fidelity patches.
+
+    python tools/local_aws.py serve  [--host 127.0.0.1] [--port 5000]   # foreground
+    python tools/local_aws.py start  [--port 5000]   # background; waits until it answers; no-op if up
+    python tools/local_aws.py stop   [--port 5000]   # stops only an endpoint this tool started
+    python tools/local_aws.py reset  [--port 5000]   # forget every resource (POST /moto-api/reset)
+    python tools/local_aws.py status [--port 5000]
+
+Modules follow AWS's documented behaviour; where moto answers differently, the fix
+belongs here (see apply_patches), never in a module.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+MOTO_VERSION = "5.2.5"  # the patches below are written for exactly this version
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = int(os.environ.get("WEBFLEET_LOCAL_AWS_PORT", "5000"))
+STATE_DIR = Path(os.environ.get("WEBFLEET_STATE_DIR", Path.home() / ".cache" / "webfleet"))
+
+
+def pidfile(port: int) -> Path:
+    return STATE_DIR / f"local_aws.{port}.pid"
+
+
+def url(host: str, port: int) -> str:
+    return f"http://{host}:{port}"
+
+
+def answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url(host, port) + "/moto-api/", timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def apply_patches() -> None:
+    """Fidelity patches for moto (see NOTES.md's list of gaps)."""
+    import moto
+
+    if moto.__version__ != MOTO_VERSION:
+        print(f"warning: moto {moto.__version__} found, patches written for {MOTO_VERSION}", file=sys.stderr)
+
+
+def serve(host: str, port: int) -> None:
+    apply_patches()
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    print(f"local AWS endpoint on {url(host, port)}", flush=True)
+    stop = {"now": False}
+
+    def on_signal(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    while not stop["now"]:
+        time.sleep(0.2)
+    server.stop()
+
+
+def start(host: str, port: int, timeout: float = 30.0) -> int:
+    if answers(host, port):
+        print(f"local AWS endpoint already answers on {url(host, port)}")
+        return 0
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(STATE_DIR / f"local_aws.{port}.log", "ab")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "serve", "--host", host, "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    pidfile(port).write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            print(f"local AWS endpoint exited early; see {log.name}", file=sys.stderr)
+            return 1
+        if answers(host, port):
+            print(f"local AWS endpoint started on {url(host, port)} (pid {proc.pid})")
+            return 0
+        time.sleep(0.2)
+    print(f"local AWS endpoint did not answer within {timeout:.0f}s; see {log.name}", file=sys.stderr)
+    return 1
+
+
+def stop(port: int) -> int:
+    path = pidfile(port)
+    if not path.exists():
+        print(f"no local AWS endpoint started by this tool on port {port}")
+        return 0
+    pid = int(path.read_text())
+    try:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    path.unlink(missing_ok=True)
+    print(f"local AWS endpoint on port {port} stopped")
+    return 0
+
+
+def reset(host: str, port: int) -> int:
+    req = urllib.request.Request(url(host, port) + "/moto-api/reset", method="POST")
+    with urllib.request.urlopen(req, timeout=10):
+        pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="the local AWS endpoint (patched moto)")
+    ap.add_argument("command", choices=["serve", "start", "stop", "reset", "status"])
+    ap.add_argument("--host", default=DEFAULT_HOST)
+    ap.add_argument("--port", type=int, default=DEFAULT_PORT)
+    args = ap.parse_args(argv)
+    if args.command == "serve":
+        serve(args.host, args.port)
+        return 0
+    if args.command == "start":
+        return start(args.host, args.port)
+    if args.command == "stop":
+        return stop(args.port)
+    if args.command == "reset":
+        return reset(args.host, args.port)
+    up = answers(args.host, args.port)
+    print(f"{url(args.host, args.port)}: {'up' if up else 'down'}")
+    return 0 if up else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
