@@ -52,6 +52,14 @@ def apply_patches() -> None:
 
     if moto.__version__ != MOTO_VERSION:
         print(f"warning: moto {moto.__version__} found, patches written for {MOTO_VERSION}", file=sys.stderr)
+    if os.environ.get("WEBFLEET_LOCAL_AWS_UNPATCHED") == "1":
+        # Plain moto, to show that each patch's test fails without it.
+        print("warning: WEBFLEET_LOCAL_AWS_UNPATCHED=1, serving moto without the fidelity patches", file=sys.stderr)
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from local_aws_patches import apply_all
+
+    apply_all()
 
 
 def serve(host: str, port: int) -> None:

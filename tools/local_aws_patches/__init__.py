@@ -1,0 +1,15 @@
+"""Fidelity patches for moto 5.2.5, one module per service; see tools/local_aws.py for the list."""
+from __future__ import annotations
+
+import importlib
+
+# Applied in this order; each module's apply() is independent of the others.
+PATCH_MODULES = ["elb"]
+
+
+def apply_all() -> list[str]:
+    applied = []
+    for name in PATCH_MODULES:
+        importlib.import_module(f"{__name__}.{name}").apply()
+        applied.append(name)
+    return applied

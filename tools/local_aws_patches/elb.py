@@ -1,0 +1,70 @@
+"""Classic ELB (elasticloadbalancing 2012-06-01) fidelity patches."""
+from __future__ import annotations
+
+from typing import Any
+
+from moto.moto_api._internal import mock_random
+
+from ._util import wrap
+
+# AWS's Route 53 hosted zone ids of Classic/Application load balancers per region
+# (AWS General Reference, "Elastic Load Balancing endpoints and quotas").
+ELB_HOSTED_ZONE_IDS = {
+    "us-east-1": "Z35SXDOTRQ7X7K",
+    "us-east-2": "Z3AADJGX6KTTL2",
+    "us-west-1": "Z368ELLRRE2KJ0",
+    "us-west-2": "Z1H1FL5HABSF5",
+    "ca-central-1": "ZQSVJUPU6J1EY",
+    "eu-west-1": "Z32O12XQLNTSW2",
+    "eu-west-2": "ZHURV8PSTC4K8",
+    "eu-west-3": "Z3Q77PNBQS71R4",
+    "eu-central-1": "Z215JYRZR1TBD5",
+    "eu-north-1": "Z23TAZ7KKT1JNE",
+    "eu-south-1": "Z3ULH7SSC9OV64",
+    "ap-east-1": "Z3DQVH9N71FHZ0",
+    "ap-northeast-1": "Z14GRHDCWA56QT",
+    "ap-northeast-2": "ZWKZPGTI48KDX",
+    "ap-northeast-3": "Z5LXEXXYW11ES",
+    "ap-southeast-1": "Z1LMS91P8CMLE5",
+    "ap-southeast-2": "Z1GM3OXH4ZPM65",
+    "ap-south-1": "ZP97RAFLXTNZK",
+    "sa-east-1": "Z2P70J7HTTTPLU",
+    "af-south-1": "Z268VQBMOI5EKX",
+    "me-south-1": "ZS929ML54UICD",
+}
+FALLBACK_HOSTED_ZONE_ID = ELB_HOSTED_ZONE_IDS["us-east-1"]
+
+
+def apply() -> None:
+    from moto.elb.exceptions import NoActiveLoadBalancerFoundError
+    from moto.elb.models import ELBBackend, FakeHealthCheck, LoadBalancer
+
+    # AWS: every per-LB call (DescribeLoadBalancerAttributes, DescribeLoadBalancerPolicies,
+    # ConfigureHealthCheck, ...) on an unknown name answers 400 LoadBalancerNotFound; moto
+    # dereferences None and answers HTTP 500.
+    def get_load_balancer(original: Any, self: ELBBackend, name: str) -> LoadBalancer:
+        lb = original(self, name)
+        if lb is None:
+            raise NoActiveLoadBalancerFoundError(name=name)
+        return lb
+
+    wrap(ELBBackend, "get_load_balancer", get_load_balancer)
+
+    # AWS: CreateLoadBalancer gives the LB a default health check (TCP on the first listener's
+    # instance port, interval 30, timeout 5, unhealthy 2, healthy 10), a DNS name
+    # <name>-<digits>.<region>.elb.amazonaws.com ("internal-" prefix when internal) and the
+    # region's canonical hosted zone (name = DNS name, id = the region's ELB zone id).
+    def create_load_balancer(original: Any, self: ELBBackend, *args: Any, **kwargs: Any) -> LoadBalancer:
+        lb = original(self, *args, **kwargs)
+        if lb.health_check is None and lb.listeners:
+            lb.health_check = FakeHealthCheck(
+                timeout="5", healthy_threshold="10", unhealthy_threshold="2", interval="30",
+                target=f"TCP:{lb.listeners[0].instance_port}",
+            )
+        prefix = "internal-" if lb.scheme == "internal" else ""
+        digits = mock_random.randint(1000000000, 1999999999)
+        lb.dns_name = f"{prefix}{lb.name}-{digits}.{self.region_name}.elb.amazonaws.com"
+        lb.canonical_hosted_zone_name_id = ELB_HOSTED_ZONE_IDS.get(self.region_name, FALLBACK_HOSTED_ZONE_ID)
+        return lb
+
+    wrap(ELBBackend, "create_load_balancer", create_load_balancer)
