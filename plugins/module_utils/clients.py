@@ -56,7 +56,7 @@ def resolve_connection(options: Mapping[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def _session(conn: Mapping[str, Any]) -> "boto3.session.Session":
+def _session(conn: Mapping[str, Any]) -> boto3.session.Session:
     return boto3.session.Session(
         aws_access_key_id=conn.get("access_key"),
         aws_secret_access_key=conn.get("secret_key"),

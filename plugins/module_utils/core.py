@@ -121,7 +121,7 @@ class AWSModule:
             try:
                 undo()
                 done.append(description)
-            except Exception as exc:  # noqa: BLE001 - report, keep undoing the rest
+            except Exception as exc:
                 done.append(f"{description} FAILED ({exc}); remove it by hand")
         return done
 
@@ -154,7 +154,9 @@ class AWSModule:
         except (ClientError, BotoCoreError) as exc:
             self.fail_aws(exc, action)
 
-    def wait(self, probe: Callable[[], Any], done: Callable[[Any], bool], what: str, timeout: float, delay: float = 2.0) -> tuple[Any, float]:
+    def wait(
+        self, probe: Callable[[], Any], done: Callable[[Any], bool], what: str, timeout: float, delay: float = 2.0
+    ) -> tuple[Any, float]:
         """Poll until ``done``; a timeout fails the module naming what it waited for."""
         try:
             with self.aws_errors(f"check {what}"):
@@ -169,7 +171,7 @@ class AWSModule:
         if changed is None:
             changed = before != after
         if self.diff_mode:
-            result["diff"] = {"before": before if before is not None else {}, "after": after if after is not None else {}}
+            result["diff"] = {"before": {} if before is None else before, "after": {} if after is None else after}
         self._module.exit_json(changed=changed, **result)
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 try:
-    from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, ReadTimeoutError
+    from botocore.exceptions import ClientError, ReadTimeoutError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
 except ImportError:  # handled by the caller (missing boto3 is reported once)
     ClientError = BotoConnectionError = ReadTimeoutError = Exception  # type: ignore[misc,assignment]
 
@@ -124,7 +125,7 @@ def call_with_retries(
     while True:
         try:
             return call()
-        except Exception as exc:  # noqa: BLE001 - re-raised unless classified
+        except Exception as exc:
             kind = classify(service, operation, exc)
             attempt += 1
             if kind is None:

@@ -10,7 +10,9 @@ from typing import Any, Iterable, Mapping
 RESERVED_PREFIX = "aws:"
 
 
-def tag_list_to_dict(tags: Iterable[Mapping[str, Any]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
+def tag_list_to_dict(
+    tags: Iterable[Mapping[str, Any]] | None, key: str = "Key", value: str = "Value"
+) -> dict[str, str]:
     return {t[key]: t.get(value, "") for t in tags or ()}
 
 
