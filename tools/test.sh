@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Every test, in order of speed; the first failing stage fails the run.
+# Called by `tools/webfleet test` (which installs what it needs first) and so by .ci/run.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+venv=${WEBFLEET_VENV:-$top/.venv}
+export PATH="$venv/bin:$PATH"
+export ANSIBLE_CONFIG="$top/ansible.cfg"
+export ANSIBLE_NOCOLOR=1 PY_COLORS=0
+
+stage() { printf '\n==> %s\n' "$*"; stage_start=$(date +%s); }
+took() { echo "    ($(( $(date +%s) - stage_start )) s)"; }
+
+stage "lint: ruff, yamllint, ansible-lint (production profile)"
+ruff check plugins tools tests bench
+yamllint -s .
+ansible-lint --profile production -q roles playbooks molecule
+took
+
+stage "docs: ansible-doc renders every plugin"
+modules=$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$//')
+for m in $modules; do
+  ansible-doc "webfleet.aws.$m" >/dev/null || { echo "ansible-doc webfleet.aws.$m failed"; exit 1; }
+done
+for p in plugins/inventory/*.py; do
+  [ -e "$p" ] || continue
+  ansible-doc -t inventory "webfleet.aws.$(basename "$p" .py)" >/dev/null
+done
+echo "    $(echo "$modules" | wc -w) modules rendered"
+took
+
+stage "sanity: compile and validate-modules (ansible-test)"
+bash tools/sanity.sh
+took
+
+stage "build: the collection tarball installs and its plugins load"
+bash tools/build_check.sh
+took
+
+stage "pytest: unit, local AWS endpoint, modules and inventory through Ansible"
+pytest -n 2 -q tests/unit tests/endpoint tests/integration
+took
+
+stage "molecule: web tier on Debian 12 (systemd) and Ubuntu 24.04 (no systemd), verified over HTTP"
+bash tests/web/run_molecule.sh
+took
+
+echo
+echo "all test stages passed"
