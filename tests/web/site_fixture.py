@@ -66,7 +66,8 @@ def _bootstrap_like_css(size: int, seed: int) -> str:
         n += 1
         kind = rng.randrange(4)
         if kind == 0:
-            sel = f".{rng.choice(['m', 'p', 'mt', 'mb', 'ml', 'mr', 'px', 'py'])}-{rng.choice(['sm', 'md', 'lg', 'xl'])}-{n}"
+            side = rng.choice(["m", "p", "mt", "mb", "ml", "mr", "px", "py"])
+            sel = f".{side}-{rng.choice(['sm', 'md', 'lg', 'xl'])}-{n}"
             body = f"{rng.choice(['margin', 'padding'])}:{rng.randrange(0, 48) / 4}rem!important"
         elif kind == 1:
             sel = f".btn-{rng.choice(['primary', 'secondary', 'success', 'info', 'warning', 'danger'])}-{n}:hover"

@@ -121,8 +121,9 @@ def converge() -> Callable[..., PlayResult]:
         )
         try:
             report = json.loads(proc.stdout[proc.stdout.index("{"):])
-        except ValueError:
-            raise AssertionError(f"ansible-playbook gave no JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        except ValueError as exc:
+            msg = f"ansible-playbook gave no JSON (rc {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            raise AssertionError(msg) from exc
         return PlayResult(proc.returncode, report.get("stats", {}), _failures(report), proc.stdout + proc.stderr)
 
     return run
