@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -78,7 +79,14 @@ def serve(host: str, port: int) -> None:
     signal.signal(signal.SIGINT, on_signal)
     while not stop["now"]:
         time.sleep(0.2)
-    server.stop()
+    # server.stop() joins request threads that clients' keep-alive connections hold open (many
+    # seconds); give it a moment, then leave: an in-memory endpoint has nothing to flush.
+    stopper = threading.Thread(target=server.stop, daemon=True)
+    stopper.start()
+    stopper.join(2.0)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def start(host: str, port: int, timeout: float = 30.0) -> int:

@@ -59,3 +59,203 @@ def test_clb_dns_name_and_hosted_zone_follow_region(aws: Endpoint, region: str, 
     assert re.fullmatch(rf"web-lb-\d+\.{region}\.elb\.amazonaws\.com", lb["DNSName"]), lb["DNSName"]
     assert lb["CanonicalHostedZoneNameID"] == zone_id
     assert lb["CanonicalHostedZoneName"] == lb["DNSName"]
+
+
+# --- helpers for Auto Scaling --------------------------------------------------------------
+
+def default_subnets(aws: Endpoint, count: int = 2) -> list[dict[str, Any]]:
+    subnets = aws.client("ec2").describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    return sorted(subnets, key=lambda s: s["AvailabilityZone"])[:count]
+
+
+def base_image(aws: Endpoint) -> str:
+    # Filtered: serializing all of moto's ~1,000 images takes seconds per call.
+    return aws.client("ec2").describe_images(Owners=["amazon"], Filters=[
+        {"Name": "name", "Values": ["al2023-ami-2023*x86_64"]}])["Images"][0]["ImageId"]
+
+
+def make_launch_template(aws: Endpoint, name: str = "web-lt", **data: Any) -> str:
+    ec2 = aws.client("ec2")
+    image = base_image(aws)
+    ec2.create_launch_template(LaunchTemplateName=name,
+                               LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro", **data})
+    return image
+
+
+def make_group(aws: Endpoint, name: str = "web-asg", desired: int = 1, min_size: int = 1, max_size: int = 3,
+               lb: str | None = None, **extra: Any) -> dict[str, Any]:
+    """An ASG on a launch template ("web-lt", made if missing) over two subnets in two AZs."""
+    ec2 = aws.client("ec2")
+    if not ec2.describe_launch_templates(Filters=[{"Name": "launch-template-name", "Values": ["web-lt"]}])[
+            "LaunchTemplates"]:
+        make_launch_template(aws)
+    asg = aws.client("autoscaling")
+    params: dict[str, Any] = {
+        "AutoScalingGroupName": name, "MinSize": min_size, "MaxSize": max_size, "DesiredCapacity": desired,
+        "LaunchTemplate": {"LaunchTemplateName": "web-lt", "Version": "$Latest"},
+        "VPCZoneIdentifier": ",".join(s["SubnetId"] for s in default_subnets(aws)),
+        **extra,
+    }
+    if lb:
+        params["LoadBalancerNames"] = [lb]
+    asg.create_auto_scaling_group(**params)
+    return group(aws, name)
+
+
+def group(aws: Endpoint, name: str = "web-asg") -> dict[str, Any]:
+    return aws.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
+        "AutoScalingGroups"][0]
+
+
+def step_policy(aws: Endpoint, name: str, adjustment: int, lower: float | None = 0, upper: float | None = None,
+                group_name: str = "web-asg") -> str:
+    step: dict[str, Any] = {"ScalingAdjustment": adjustment}
+    if lower is not None:
+        step["MetricIntervalLowerBound"] = lower
+    if upper is not None:
+        step["MetricIntervalUpperBound"] = upper
+    return aws.client("autoscaling").put_scaling_policy(
+        AutoScalingGroupName=group_name, PolicyName=name, PolicyType="StepScaling",
+        AdjustmentType="ChangeInCapacity", StepAdjustments=[step], EstimatedInstanceWarmup=300,
+        MetricAggregationType="Average",
+    )["PolicyARN"]
+
+
+def cpu_alarm(aws: Endpoint, name: str, actions: list[str], operator: str = "GreaterThanOrEqualToThreshold",
+              threshold: float = 80.0, group_name: str = "web-asg") -> None:
+    aws.client("cloudwatch").put_metric_alarm(
+        AlarmName=name, MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average",
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": group_name}], Period=300, EvaluationPeriods=1,
+        Threshold=threshold, ComparisonOperator=operator, AlarmActions=actions,
+    )
+
+
+# --- 2. PutScalingPolicy / DescribePolicies -------------------------------------------------
+
+ARN_RE = r"arn:aws:autoscaling:us-east-1:\d{12}:scalingPolicy:[0-9a-f-]+:autoScalingGroupName/web-asg:policyName/"
+
+
+@pytest.mark.parametrize("kind", ["StepScaling", "SimpleScaling", "TargetTrackingScaling"])
+def test_put_scaling_policy_returns_policy_arn(aws: Endpoint, kind: str) -> None:
+    make_group(aws)
+    params: dict[str, Any] = {"AutoScalingGroupName": "web-asg", "PolicyName": "p", "PolicyType": kind}
+    if kind == "StepScaling":
+        params.update(AdjustmentType="ChangeInCapacity",
+                      StepAdjustments=[{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}])
+    elif kind == "SimpleScaling":
+        params.update(AdjustmentType="ChangeInCapacity", ScalingAdjustment=1)
+    else:
+        params["TargetTrackingConfiguration"] = {
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 50.0}
+    arn = aws.client("autoscaling").put_scaling_policy(**params)["PolicyARN"]
+    assert re.fullmatch(ARN_RE + "p", arn), arn
+
+
+def test_describe_policies_lists_linked_alarms(aws: Endpoint) -> None:
+    make_group(aws)
+    out_arn = step_policy(aws, "scale-out", 1)
+    in_arn = step_policy(aws, "scale-in", -1, lower=None, upper=0)
+    cpu_alarm(aws, "cpu-high", [out_arn])
+    cpu_alarm(aws, "cpu-low", [in_arn], operator="LessThanOrEqualToThreshold", threshold=20)
+    cpu_alarm(aws, "unrelated", [])
+    policies = {p["PolicyName"]: p for p in aws.client("autoscaling").describe_policies(
+        AutoScalingGroupName="web-asg")["ScalingPolicies"]}
+    alarm_arns = {a["AlarmName"]: a["AlarmArn"] for a in aws.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert policies["scale-out"]["PolicyARN"] == out_arn
+    assert policies["scale-out"]["Alarms"] == [{"AlarmName": "cpu-high", "AlarmARN": alarm_arns["cpu-high"]}]
+    assert policies["scale-in"]["Alarms"] == [{"AlarmName": "cpu-low", "AlarmARN": alarm_arns["cpu-low"]}]
+
+
+def test_policy_names_are_per_group(aws: Endpoint) -> None:
+    make_group(aws, "a")
+    make_group(aws, "b")
+    step_policy(aws, "scale-out", 1, group_name="a")
+    step_policy(aws, "scale-out", 2, group_name="b")
+    asg = aws.client("autoscaling")
+    for name, adjustment in [("a", 1), ("b", 2)]:
+        (policy,) = asg.describe_policies(AutoScalingGroupName=name)["ScalingPolicies"]
+        assert policy["StepAdjustments"][0]["ScalingAdjustment"] == adjustment
+    asg.delete_policy(AutoScalingGroupName="a", PolicyName="scale-out")
+    assert asg.describe_policies(AutoScalingGroupName="a")["ScalingPolicies"] == []
+    assert len(asg.describe_policies(AutoScalingGroupName="b")["ScalingPolicies"]) == 1
+
+
+# --- 5. ExecutePolicy, alarms that scale, scaling activities --------------------------------
+
+@pytest.mark.parametrize("adjustment_type,adjustment,start,expected", [
+    ("ChangeInCapacity", 1, 1, 2),
+    ("ChangeInCapacity", 5, 1, 3),          # clamped to MaxSize
+    ("ChangeInCapacity", -5, 2, 1),         # clamped to MinSize
+    ("ExactCapacity", 3, 1, 3),
+    ("PercentChangeInCapacity", 50, 2, 3),
+    ("PercentChangeInCapacity", 10, 2, 3),  # 0.2 of an instance rounds up to 1
+])
+def test_execute_simple_policy(aws: Endpoint, adjustment_type: str, adjustment: int, start: int,
+                               expected: int) -> None:
+    make_group(aws, desired=start)
+    asg = aws.client("autoscaling")
+    asg.put_scaling_policy(AutoScalingGroupName="web-asg", PolicyName="p", PolicyType="SimpleScaling",
+                           AdjustmentType=adjustment_type, ScalingAdjustment=adjustment)
+    asg.execute_policy(AutoScalingGroupName="web-asg", PolicyName="p", HonorCooldown=False)
+    g = group(aws)
+    assert g["DesiredCapacity"] == expected
+    assert len(g["Instances"]) == expected
+
+
+def test_execute_step_policy_picks_step_by_metric(aws: Endpoint) -> None:
+    make_group(aws)
+    asg = aws.client("autoscaling")
+    arn = asg.put_scaling_policy(
+        AutoScalingGroupName="web-asg", PolicyName="out", PolicyType="StepScaling",
+        AdjustmentType="ChangeInCapacity", StepAdjustments=[
+            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
+            {"MetricIntervalLowerBound": 10, "ScalingAdjustment": 2}])["PolicyARN"]
+    asg.execute_policy(PolicyName=arn, MetricValue=85, BreachThreshold=80)
+    assert group(aws)["DesiredCapacity"] == 2
+    asg.execute_policy(AutoScalingGroupName="web-asg", PolicyName="out", MetricValue=99, BreachThreshold=80)
+    assert group(aws)["DesiredCapacity"] == 3  # 2 + 2 = 4, clamped to MaxSize 3
+    with pytest.raises(ClientError) as exc:
+        asg.execute_policy(AutoScalingGroupName="web-asg", PolicyName="out")
+    assert error_of(exc) == (400, "ValidationError")
+
+
+def test_alarm_in_alarm_state_scales_group_and_registers_with_lb(aws: Endpoint) -> None:
+    make_clb(aws, "web-lb")
+    make_group(aws, lb="web-lb")
+    out_arn = step_policy(aws, "scale-out", 1)
+    in_arn = step_policy(aws, "scale-in", -1, lower=None, upper=0)
+    cpu_alarm(aws, "cpu-high", [out_arn])
+    cpu_alarm(aws, "cpu-low", [in_arn], operator="LessThanOrEqualToThreshold", threshold=20)
+    cw, elb = aws.client("cloudwatch"), aws.client("elb")
+    first = {i["InstanceId"] for i in group(aws)["Instances"]}
+
+    cw.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="load test")
+    g = group(aws)
+    ids = {i["InstanceId"] for i in g["Instances"]}
+    assert g["DesiredCapacity"] == 2 and len(ids) == 2 and first < ids
+    health = elb.describe_instance_health(LoadBalancerName="web-lb")["InstanceStates"]
+    assert {h["InstanceId"]: h["State"] for h in health} == {i: "InService" for i in ids}
+    running = aws.client("ec2").describe_instances(InstanceIds=sorted(ids))["Reservations"]
+    assert all(i["State"]["Name"] == "running" for r in running for i in r["Instances"])
+
+    cw.set_alarm_state(AlarmName="cpu-high", StateValue="OK", StateReason="calm")
+    cw.set_alarm_state(AlarmName="cpu-low", StateValue="ALARM", StateReason="idle")
+    assert group(aws)["DesiredCapacity"] == 1
+    assert len(elb.describe_instance_health(LoadBalancerName="web-lb")["InstanceStates"]) == 1
+
+    activities = aws.client("autoscaling").describe_scaling_activities(AutoScalingGroupName="web-asg")["Activities"]
+    descriptions = [a["Description"] for a in activities]
+    assert descriptions[0].startswith("Terminating EC2 instance: ")  # newest first
+    assert sum(d.startswith("Launching a new EC2 instance: ") for d in descriptions) == 2
+    assert "cpu-low" in activities[0]["Cause"] and "from 2 to 1" in activities[0]["Cause"]
+    assert all(a["StatusCode"] == "Successful" for a in activities)
+
+
+def test_alarm_with_actions_disabled_does_not_scale(aws: Endpoint) -> None:
+    make_group(aws)
+    cpu_alarm(aws, "cpu-high", [step_policy(aws, "scale-out", 1)])
+    cw = aws.client("cloudwatch")
+    cw.disable_alarm_actions(AlarmNames=["cpu-high"])
+    cw.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="load test")
+    assert group(aws)["DesiredCapacity"] == 1

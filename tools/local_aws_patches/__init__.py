@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 
 # Applied in this order; each module's apply() is independent of the others.
-PATCH_MODULES = ["elb"]
+PATCH_MODULES = ["elb", "autoscaling_policies"]
 
 
 def apply_all() -> list[str]:

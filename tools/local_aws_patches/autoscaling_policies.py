@@ -1,0 +1,259 @@
+"""Auto Scaling scaling policies: PolicyARN, linked alarms, per-group names, ExecutePolicy,
+scaling activities, and CloudWatch alarms that run their scaling policies."""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from moto.core.utils import utcnow
+
+from ._util import backend_state, wrap
+
+SCALING_POLICY_ARN_MARK = ":scalingPolicy:"
+
+
+def policy_key(group: str, name: str) -> str:
+    return f"{group}|{name}"
+
+
+def find_policy(backend: Any, name_or_arn: str, group: str | None) -> Any:
+    for policy in backend.policies.values():
+        if name_or_arn.startswith("arn:"):
+            if policy.arn == name_or_arn:
+                return policy
+        elif policy.name == name_or_arn and (not group or policy.auto_scaling_group_name == group):
+            return policy
+    return None
+
+
+def linked_alarms(policy: Any) -> list[dict[str, str]]:
+    """CloudWatch alarms whose AlarmActions or OKActions name the policy's ARN."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    backend = policy.autoscaling_backend
+    cw = cloudwatch_backends[backend.account_id][backend.region_name]
+    return [
+        {"AlarmName": alarm.name, "AlarmARN": alarm.alarm_arn}
+        for alarm in cw.alarms.values()
+        if policy.arn in list(alarm.alarm_actions or []) + list(alarm.ok_actions or [])
+    ]
+
+
+def step_adjustment(policy: Any, metric_value: float, breach_threshold: float) -> int | None:
+    """The ScalingAdjustment of the step the metric falls in (AWS's bound rules), None when none does.
+
+    Above the threshold the lower bound is inclusive and the upper exclusive; below it, the
+    other way round (AWS Auto Scaling User Guide, "Step adjustments").
+    """
+    diff = metric_value - breach_threshold
+    steps = policy.step_adjustments or []
+
+    def bound(step: dict[str, Any], key: str, default: float) -> float:
+        value = step.get(key)
+        return default if value is None else float(value)
+
+    if diff >= 0:
+        for step in steps:
+            lower = bound(step, "MetricIntervalLowerBound", -math.inf)
+            upper = bound(step, "MetricIntervalUpperBound", math.inf)
+            if lower <= diff < upper:
+                return int(step["ScalingAdjustment"])
+    if diff <= 0:
+        for step in steps:
+            lower = bound(step, "MetricIntervalLowerBound", -math.inf)
+            upper = bound(step, "MetricIntervalUpperBound", math.inf)
+            if lower < diff <= upper:
+                return int(step["ScalingAdjustment"])
+    return None
+
+
+def new_capacity(policy: Any, group: Any, adjustment: int) -> int:
+    """Desired capacity after applying ``adjustment`` per the policy's AdjustmentType, clamped to min/max."""
+    current = group.desired_capacity or 0
+    kind = policy.adjustment_type or "ChangeInCapacity"
+    if kind == "ExactCapacity":
+        target = adjustment
+    elif kind == "PercentChangeInCapacity":
+        change = current * adjustment / 100.0
+        # AWS: |change| < 1 rounds away from zero to +-1, larger values round towards zero.
+        if 0 < abs(change) < 1:
+            step = 1 if change > 0 else -1
+        else:
+            step = int(change)
+        magnitude = int(policy.min_adjustment_magnitude or 0)
+        if magnitude and abs(step) < magnitude:
+            step = magnitude if step >= 0 else -magnitude
+        target = current + step
+    else:
+        target = current + adjustment
+    return max(group.min_size or 0, min(group.max_size if group.max_size is not None else target, target))
+
+
+def run_policy(policy: Any, metric_value: float | None, breach_threshold: float | None, cause: str) -> None:
+    """Apply the policy to its group, as AWS does when the policy is executed or its alarm fires."""
+    from moto.autoscaling.exceptions import ValidationError
+
+    backend = policy.autoscaling_backend
+    group = backend.autoscaling_groups.get(policy.auto_scaling_group_name)
+    if group is None:
+        raise ValidationError(f"AutoScalingGroup name not found - {policy.auto_scaling_group_name}")
+    if policy.policy_type == "StepScaling":
+        if metric_value is None or breach_threshold is None:
+            raise ValidationError("MetricValue and BreachThreshold are required for a step scaling policy")
+        adjustment = step_adjustment(policy, metric_value, breach_threshold)
+        if adjustment is None:
+            return
+    elif policy.policy_type == "SimpleScaling":
+        adjustment = int(policy.scaling_adjustment or 0)
+    else:
+        raise ValidationError(f"Policy type {policy.policy_type} is not supported by ExecutePolicy")
+    before = group.desired_capacity
+    after = new_capacity(policy, group, adjustment)
+    if after == before:
+        return
+    group._webfleet_cause = f"{cause} changing the desired capacity from {before} to {after}."
+    try:
+        backend.set_desired_capacity(group.name, after)
+    finally:
+        group._webfleet_cause = None
+
+
+def activities(backend: Any) -> list[Any]:
+    return backend_state(backend, "activities", list)
+
+
+def apply() -> None:
+    from moto.autoscaling.exceptions import ValidationError
+    from moto.autoscaling.models import Activity, AutoScalingBackend, FakeAutoScalingGroup, FakeScalingPolicy
+    from moto.autoscaling.responses import AutoScalingResponse
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.core.responses import ActionResult, EmptyResult
+
+    # AWS: PutScalingPolicy answers PolicyARN for every policy type (moto's key "PolicyArn"
+    # is not the model's "PolicyARN", so boto3 sees nothing).
+    def put_scaling_policy(original: Any, self: AutoScalingResponse) -> ActionResult:
+        original(self)
+        policy = find_policy(self.autoscaling_backend, self._get_param("PolicyName"),
+                             self._get_param("AutoScalingGroupName"))
+        return ActionResult({"PolicyARN": policy.arn, "Alarms": []})
+
+    wrap(AutoScalingResponse, "put_scaling_policy", put_scaling_policy)
+
+    # AWS: policy names are unique per group, not per region; moto keys them by name alone, so a
+    # second group's "scale-out" replaced the first group's.
+    def backend_put_scaling_policy(original: Any, self: AutoScalingBackend, name: str, *args: Any,
+                                   **kwargs: Any) -> Any:
+        policy = original(self, name, *args, **kwargs)
+        if self.policies.get(name) is policy:
+            del self.policies[name]
+        self.policies[policy_key(policy.auto_scaling_group_name, name)] = policy
+        return policy
+
+    wrap(AutoScalingBackend, "put_scaling_policy", backend_put_scaling_policy)
+
+    # AWS: DeletePolicy takes the name (with the group) or the ARN.
+    def delete_policy(_original: Any, self: AutoScalingResponse) -> ActionResult:
+        backend = self.autoscaling_backend
+        policy = find_policy(backend, self._get_param("PolicyName"), self._get_param("AutoScalingGroupName"))
+        if policy is not None:
+            backend.policies.pop(policy_key(policy.auto_scaling_group_name, policy.name), None)
+        return EmptyResult()
+
+    wrap(AutoScalingResponse, "delete_policy", delete_policy)
+
+    # AWS: deleting a group deletes its scaling policies.
+    def delete_auto_scaling_group(original: Any, self: AutoScalingBackend, group_name: str) -> None:
+        original(self, group_name)
+        for key in [k for k, p in self.policies.items() if p.auto_scaling_group_name == group_name]:
+            del self.policies[key]
+
+    wrap(AutoScalingBackend, "delete_auto_scaling_group", delete_auto_scaling_group)
+
+    # AWS: DescribePolicies lists, per policy, the CloudWatch alarms that invoke it.
+    FakeScalingPolicy.alarms = property(linked_alarms)  # type: ignore[attr-defined]
+
+    # AWS: ExecutePolicy applies a simple or step policy (MetricValue/BreachThreshold pick the step)
+    # and clamps the result to MinSize/MaxSize; moto 5.2.5 answers HTTP 500.
+    def execute_policy(_original: Any, self: AutoScalingResponse) -> ActionResult:
+        backend = self.autoscaling_backend
+        name = self._get_param("PolicyName")
+        policy = find_policy(backend, name, self._get_param("AutoScalingGroupName"))
+        if policy is None:
+            raise ValidationError(f"No scaling policy found for PolicyName {name}")
+        metric = self._get_param("MetricValue")
+        breach = self._get_param("BreachThreshold")
+        run_policy(policy, None if metric is None else float(metric), None if breach is None else float(breach),
+                   f"At {utcnow().isoformat()}Z a user request executed policy {policy.name}")
+        return EmptyResult()
+
+    wrap(AutoScalingResponse, "execute_policy", execute_policy)
+
+    # AWS: an alarm entering a state runs that state's actions; actions that are scaling policy
+    # ARNs execute the policy (the alarm's latest datapoint, else its threshold, picks the step).
+    def set_alarm_state(original: Any, self: CloudWatchBackend, alarm_name: str, reason: str, reason_data: str,
+                        state_value: str) -> None:
+        from moto.autoscaling.models import autoscaling_backends
+
+        alarm = self.alarms.get(alarm_name)
+        previous = alarm.state_value if alarm is not None else None
+        original(self, alarm_name, reason, reason_data, state_value)
+        if alarm is None or previous == state_value or not alarm.actions_enabled:
+            return
+        actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
+                   "INSUFFICIENT_DATA": alarm.insufficient_data_actions}[state_value] or []
+        metric_value = float(alarm.threshold) if alarm.threshold is not None else None
+        try:
+            points = json.loads(reason_data or "{}").get("recentDatapoints") or []
+            if points:
+                metric_value = float(points[-1])
+        except (ValueError, TypeError, AttributeError):
+            pass
+        for arn in actions:
+            if SCALING_POLICY_ARN_MARK not in arn:
+                continue
+            region = arn.split(":")[3]
+            backend = autoscaling_backends[self.account_id][region]
+            policy = find_policy(backend, arn, None)
+            if policy is None:
+                continue
+            run_policy(policy, metric_value, None if alarm.threshold is None else float(alarm.threshold),
+                       f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {state_value} "
+                       f"triggered policy {policy.name}")
+
+    wrap(CloudWatchBackend, "set_alarm_state", set_alarm_state)
+
+    # AWS: every launch and termination is a scaling activity (DescribeScalingActivities);
+    # moto always answers an empty list.
+    def set_desired_capacity(original: Any, self: FakeAutoScalingGroup, new_capacity: int | None) -> None:
+        before = {state.instance.id for state in self.instance_states}
+        original(self, new_capacity)
+        after = {state.instance.id for state in self.instance_states}
+        cause = getattr(self, "_webfleet_cause", None) or (
+            f"At {utcnow().isoformat()}Z a user request update of AutoScalingGroup constraints to "
+            f"min: {self.min_size}, max: {self.max_size}, desired: {self.desired_capacity} changing the desired "
+            f"capacity to {self.desired_capacity}.")
+        log = activities(self.autoscaling_backend)
+        for instance_id in sorted(after - before):
+            activity = Activity(f"Launching a new EC2 instance: {instance_id}", cause, self, status_code="Successful")
+            activity.progress = 100
+            log.append(activity)
+        for instance_id in sorted(before - after):
+            activity = Activity(f"Terminating EC2 instance: {instance_id}", cause, self, status_code="Successful")
+            activity.progress = 100
+            log.append(activity)
+
+    wrap(FakeAutoScalingGroup, "set_desired_capacity", set_desired_capacity)
+
+    def describe_scaling_activities(_original: Any, self: AutoScalingResponse) -> ActionResult:
+        group = self._get_param("AutoScalingGroupName")
+        ids = self._get_param("ActivityIds", [])
+        found = [a for a in reversed(activities(self.autoscaling_backend))  # newest first, as AWS
+                 if (not group or a.auto_scaling_group_name == group) and (not ids or a.activity_id in ids)]
+        start = int(self._get_param("NextToken") or 0)
+        size = int(self._get_param("MaxRecords") or 100)
+        page = found[start:start + size]
+        token = str(start + size) if start + size < len(found) else None
+        return ActionResult({"Activities": page, "NextToken": token})
+
+    wrap(AutoScalingResponse, "describe_scaling_activities", describe_scaling_activities)
