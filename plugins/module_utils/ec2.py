@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""EC2 helpers shared by the EC2 modules: security group rules, VPC lookups, tags, references.
+
+The rule functions are pure (no AWS) so they can be unit tested: a rule as the user writes it
+is expanded into normalized entries ``(proto, from_port, to_port, source_kind, source)`` and
+compared as a set with the entries read back from AWS's ``IpPermissions``.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Iterable, Mapping, Optional, Tuple
+
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags
+
+# (proto, from_port, to_port, source_kind, source)
+RuleKey = Tuple[str, Optional[int], Optional[int], str, str]
+
+SELF = "self"  # how a rule naming the group itself is written in normalized entries
+PROTO_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1", "-1": "-1"}
+PORTED = ("tcp", "udp")
+SOURCE_KINDS = ("cidr_ip", "cidr_ipv6", "group_id", "group_name")
+
+
+class ParamError(Exception):
+    """Invalid input: the parameter (path) and what is wrong with it."""
+
+    def __init__(self, param: str, problem: str) -> None:
+        super().__init__(f"{param}: {problem}")
+        self.param = param
+        self.problem = problem
+
+
+# -- rules: pure ---------------------------------------------------------------------------
+def normalize_proto(value: Any, where: str) -> str:
+    text = str(value).strip().lower()
+    text = PROTO_NAMES.get(text, text)
+    if text in ("tcp", "udp", "icmp", "icmpv6", "-1"):
+        return text
+    if text.isdigit() and 0 <= int(text) <= 255:
+        return text
+    raise ParamError(f"{where}.proto",
+                     f"'{value}' is not a protocol; use tcp, udp, icmp, icmpv6, all (-1) or a number 0-255")
+
+
+def _port(value: Any, where: str, low: int) -> int:
+    try:
+        port = int(str(value).strip())
+    except ValueError:
+        raise ParamError(where, f"'{value}' is not a port number") from None
+    if not low <= port <= 65535:
+        raise ParamError(where, f"{port} is out of range; use {low}-65535")
+    return port
+
+
+def parse_ports(rule: Mapping[str, Any], proto: str, where: str) -> list[tuple[int | None, int | None]]:
+    """The (from, to) ranges of a rule: ``ports`` (80, [80, 443], "8000-8100") or from_port/to_port."""
+    ports = rule.get("ports")
+    has_range = rule.get("from_port") is not None or rule.get("to_port") is not None
+    if ports not in (None, []) and has_range:
+        raise ParamError(f"{where}.ports", "give either ports or from_port/to_port, not both")
+    if proto == "-1" or (proto not in PORTED and proto not in ("icmp", "icmpv6")):
+        if ports not in (None, []) or has_range:
+            raise ParamError(f"{where}.ports", f"protocol {proto} covers all ports; remove ports/from_port/to_port")
+        return [(None, None)]
+    low = -1 if proto in ("icmp", "icmpv6") else 0
+    if has_range:
+        if rule.get("from_port") is None or rule.get("to_port") is None:
+            raise ParamError(f"{where}.from_port", "give both from_port and to_port")
+        start = _port(rule["from_port"], f"{where}.from_port", low)
+        end = _port(rule["to_port"], f"{where}.to_port", low)
+        if proto in PORTED and start > end:
+            raise ParamError(f"{where}.from_port", f"{start} is greater than to_port {end}")
+        return [(start, end)]
+    if ports in (None, []):
+        if proto in PORTED:
+            raise ParamError(f"{where}.ports",
+                             f"required for protocol {proto}; for example ports: 80, [80, 443] or '0-65535'")
+        return [(-1, -1)]  # every ICMP type and code
+    ranges = []
+    for item in ports if isinstance(ports, list) else [ports]:
+        text = str(item).strip()
+        if "-" in text.lstrip("-") and proto in PORTED:
+            first, _, last = text.partition("-")
+            start, end = _port(first, f"{where}.ports", low), _port(last, f"{where}.ports", low)
+            if start > end:
+                raise ParamError(f"{where}.ports", f"range '{text}' starts after it ends; write it as low-high")
+            ranges.append((start, end))
+        else:
+            port = _port(text, f"{where}.ports", low)
+            ranges.append((port, port) if proto in PORTED else (port, -1))
+    return ranges
+
+
+def _cidrs(values: Iterable[Any], version: int, where: str) -> list[str]:
+    out = []
+    for value in values:
+        text = str(value).strip()
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ParamError(where, f"'{text}' is not an IPv{version} CIDR; write it like "
+                             + ("10.0.0.0/16" if version == 4 else "2001:db8::/32")) from None
+        if net.version != version:
+            other = "cidr_ipv6" if version == 4 else "cidr_ip"
+            raise ParamError(where, f"'{text}' is an IPv{net.version} address; put it in {other}")
+        if str(net.network_address) != text.split("/")[0] and "/" in text:
+            raise ParamError(where, f"'{text}' has host bits set; use {net.with_prefixlen}")
+        out.append(net.with_prefixlen)
+    return out
+
+
+def expand_rule(rule: Mapping[str, Any], where: str) -> list[tuple[RuleKey, str]]:
+    """One user rule -> normalized (key, description) entries. ``group_name`` stays unresolved."""
+    if rule.get("proto") is None:
+        raise ParamError(f"{where}.proto", "required; use tcp, udp, icmp, all or a protocol number")
+    proto = normalize_proto(rule["proto"], where)
+    given = [k for k in SOURCE_KINDS if rule.get(k) not in (None, [], "")]
+    if len(given) != 1:
+        raise ParamError(where, "give exactly one source of cidr_ip, cidr_ipv6, group_id, group_name "
+                         f"(got {given or 'none'})")
+    kind = given[0]
+    if kind == "cidr_ip":
+        sources = _cidrs(_as_list(rule[kind]), 4, f"{where}.cidr_ip")
+    elif kind == "cidr_ipv6":
+        sources = _cidrs(_as_list(rule[kind]), 6, f"{where}.cidr_ipv6")
+    else:
+        sources = [str(v) for v in _as_list(rule[kind])]
+        if kind == "group_id" and any(not s.startswith("sg-") for s in sources):
+            raise ParamError(f"{where}.group_id", f"{sources} must be security group ids like sg-0123abcd")
+    desc = rule.get("rule_desc") or rule.get("description") or ""
+    return [((proto, start, end, kind, src), desc) for start, end in parse_ports(rule, proto, where) for src in sources]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def expand_rules(rules: Iterable[Mapping[str, Any]] | None, param: str) -> dict[RuleKey, str]:
+    entries: dict[RuleKey, str] = {}
+    for index, rule in enumerate(rules or []):
+        for key, desc in expand_rule(rule, f"{param}[{index}]"):
+            entries[key] = desc or entries.get(key, "")
+    return entries
+
+
+def permissions_to_entries(permissions: Iterable[Mapping[str, Any]], own_id: str | None) -> dict[RuleKey, str]:
+    """AWS IpPermissions -> normalized entries (the group's own id becomes ``self``)."""
+    entries: dict[RuleKey, str] = {}
+    for perm in permissions or []:
+        proto = PROTO_NAMES.get(str(perm.get("IpProtocol")), str(perm.get("IpProtocol")))
+        if proto in PORTED or proto in ("icmp", "icmpv6"):
+            start, end = perm.get("FromPort"), perm.get("ToPort")
+        else:
+            start = end = None
+        for item in perm.get("IpRanges", []):
+            entries[(proto, start, end, "cidr_ip", item["CidrIp"])] = item.get("Description", "")
+        for item in perm.get("Ipv6Ranges", []):
+            entries[(proto, start, end, "cidr_ipv6", item["CidrIpv6"])] = item.get("Description", "")
+        for item in perm.get("UserIdGroupPairs", []):
+            gid = item.get("GroupId", "")
+            entries[(proto, start, end, "group_id", SELF if gid == own_id else gid)] = item.get("Description", "")
+    return entries
+
+
+def entries_to_permissions(entries: Mapping[RuleKey, str], own_id: str) -> list[dict[str, Any]]:
+    """Normalized entries -> IpPermissions for Authorize/Revoke/UpdateDescriptions (one per entry)."""
+    perms = []
+    for (proto, start, end, kind, src), desc in sorted(entries.items(), key=lambda kv: repr(kv[0])):
+        perm: dict[str, Any] = {"IpProtocol": proto}
+        if start is not None:
+            perm["FromPort"], perm["ToPort"] = start, end
+        extra = {"Description": desc} if desc else {}
+        if kind == "cidr_ip":
+            perm["IpRanges"] = [{"CidrIp": src, **extra}]
+        elif kind == "cidr_ipv6":
+            perm["Ipv6Ranges"] = [{"CidrIpv6": src, **extra}]
+        else:
+            perm["UserIdGroupPairs"] = [{"GroupId": own_id if src == SELF else src, **extra}]
+        perms.append(perm)
+    return perms
+
+
+def diff_entries(current: Mapping[RuleKey, str], desired: Mapping[RuleKey, str] | None,
+                 purge: bool) -> tuple[dict[RuleKey, str], dict[RuleKey, str], dict[RuleKey, str]]:
+    """(to_add, to_remove, descriptions_to_update); ``desired`` None leaves the rules alone."""
+    if desired is None:
+        return {}, {}, {}
+    to_add = {k: d for k, d in desired.items() if k not in current}
+    to_remove = {k: d for k, d in current.items() if k not in desired} if purge else {}
+    to_describe = {k: d for k, d in desired.items() if k in current and current[k] != d}
+    return to_add, to_remove, to_describe
+
+
+def result_entries(current: Mapping[RuleKey, str], desired: Mapping[RuleKey, str] | None,
+                   purge: bool) -> dict[RuleKey, str]:
+    to_add, to_remove, to_describe = diff_entries(current, desired, purge)
+    out = {k: d for k, d in current.items() if k not in to_remove}
+    out.update(to_add)
+    out.update(to_describe)
+    return out
+
+
+def entries_view(entries: Mapping[RuleKey, str]) -> list[dict[str, Any]]:
+    """Readable, sorted rule list for diffs."""
+    view = []
+    for (proto, start, end, kind, src), desc in sorted(entries.items(), key=lambda kv: repr(kv[0])):
+        item: dict[str, Any] = {"proto": proto, "from_port": start, "to_port": end, kind: src}
+        if desc:
+            item["description"] = desc
+        view.append(item)
+    return view
+
+
+# -- AWS lookups -----------------------------------------------------------------------------
+def find_vpc(client: Any, vpc_id: str | None, param: str = "vpc_id") -> dict[str, Any]:
+    """The VPC ``vpc_id``, or the region's default VPC; AWSError naming ``param`` when missing."""
+    if vpc_id:
+        try:
+            vpcs = client.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+        except Exception as exc:
+            if is_not_found(exc):
+                vpcs = []
+            else:
+                raise
+        if not vpcs:
+            raise AWSError(f"parameter '{param}': VPC {vpc_id} does not exist in this region; check the id",
+                           parameter=param)
+        return vpcs[0]
+    vpcs = client.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    if not vpcs:
+        raise AWSError(f"parameter '{param}': this region has no default VPC; give {param}", parameter=param)
+    return vpcs[0]
+
+
+def describe_one(client: Any, operation: str, result_key: str, id_param: str, ident: str,
+                 param: str, what: str, **extra: Any) -> dict[str, Any]:
+    """Describe one resource by id; AWSError naming the parameter and the id when it does not exist."""
+    try:
+        items = getattr(client, operation)(**{id_param: [ident]}, **extra)[result_key]
+    except Exception as exc:
+        if is_not_found(exc) or "Malformed" in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")):
+            items = []
+        else:
+            raise
+    if not items:
+        raise AWSError(f"parameter '{param}': {what} {ident} does not exist; check the id and the region",
+                       parameter=param)
+    return items[0]
+
+
+def apply_tags(client: Any, resource_ids: list[str], current: Mapping[str, str],
+               desired: Mapping[str, Any] | None, purge: bool) -> bool:
+    to_set, to_remove = compare_tags(current, desired, purge)
+    if to_set:
+        client.create_tags(Resources=resource_ids, Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())])
+    if to_remove:
+        client.delete_tags(Resources=resource_ids, Tags=[{"Key": k} for k in to_remove])
+    return bool(to_set or to_remove)
+
+
+def tag_specifications(resource_types: Iterable[str], tags: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    if not tags:
+        return []
+    tag_list = [{"Key": str(k), "Value": str(v)} for k, v in sorted(tags.items())]
+    return [{"ResourceType": rt, "Tags": tag_list} for rt in resource_types]

@@ -1,0 +1,340 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: security_group
+short_description: Manage an EC2 VPC security group and its ingress and egress rules
+description:
+  - Creates, updates or deletes one security group, found by O(name) in its VPC or by O(group_id).
+  - Rules are compared as normalized sets of (protocol, from port, to port, source), so a rerun with the
+    same rules reports no change whatever order or form (C(80) or C(80-80), C(all) or C(-1)) they are written in.
+  - The module adds no rule of its own. In particular nothing opens port 22 to C(0.0.0.0/0) unless you write it.
+version_added: 0.1.0
+author: webfleet.aws contributors
+extends_documentation_fragment:
+  - webfleet.aws.connection
+  - webfleet.aws.connection.tags
+options:
+  name:
+    description:
+      - The group's name, unique in its VPC. Required unless O(group_id) is given.
+    type: str
+  group_id:
+    description:
+      - The group's id (C(sg-...)). Finds the group instead of O(name).
+    type: str
+  description:
+    description:
+      - The group's description. Required to create a group. AWS cannot change it afterwards; a different
+        value on an existing group gives a warning.
+    type: str
+  vpc_id:
+    description:
+      - The VPC of the group. Defaults to the region's default VPC.
+    type: str
+  rules:
+    description:
+      - Ingress rules. Each rule has O(rules[].proto), ports, and exactly one source.
+      - When omitted, the ingress rules are left as they are (a new group has none).
+    type: list
+    elements: dict
+    suboptions: &rule_options
+      proto:
+        description: C(tcp), C(udp), C(icmp), C(icmpv6), C(all) (or C(-1)), or an IP protocol number.
+        type: str
+        required: true
+      ports:
+        description:
+          - A port (C(80)), a range (C("8000-8100")) or a list of both. Required for tcp and udp.
+          - For icmp, the ICMP type (all codes); omitted means every type.
+        type: raw
+      from_port:
+        description: First port of the range (with O(rules[].to_port)), instead of O(rules[].ports).
+        type: int
+      to_port:
+        description: Last port of the range.
+        type: int
+      cidr_ip:
+        description: IPv4 CIDR (or list of them), for example C(10.0.0.0/16). Host bits must be zero.
+        type: list
+        elements: str
+      cidr_ipv6:
+        description: IPv6 CIDR (or list of them).
+        type: list
+        elements: str
+      group_id:
+        description: Id of a security group (or list of them) whose members are the source.
+        type: list
+        elements: str
+      group_name:
+        description:
+          - Name of a security group in the same VPC (or list of them). The group's own name means itself.
+        type: list
+        elements: str
+      rule_desc:
+        description: Description of the rule.
+        type: str
+        aliases: [description]
+  rules_egress:
+    description:
+      - Egress rules, same form as O(rules).
+      - When omitted, the egress AWS gives every new group (all traffic to C(0.0.0.0/0)) is the desired egress.
+    type: list
+    elements: dict
+    suboptions: *rule_options
+  purge_rules:
+    description: Remove ingress rules not listed in O(rules).
+    type: bool
+    default: true
+  purge_rules_egress:
+    description: Remove egress rules not listed in O(rules_egress).
+    type: bool
+    default: true
+  state:
+    description: Whether the group should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait_timeout:
+    description:
+      - On delete, seconds to keep retrying while the group is still in use (C(DependencyViolation)), for
+        example while a load balancer's network interfaces are released. Then the module fails naming the users.
+    type: int
+    default: 300
+"""
+
+EXAMPLES = r"""
+- name: Load balancer group, HTTP from anywhere
+  webfleet.aws.security_group:
+    name: nginx-lb-secure
+    description: nginx load balancer
+    rules:
+      - {proto: tcp, ports: 80, cidr_ip: 0.0.0.0/0}
+
+- name: Instance group, HTTP from the load balancer, SSH from the admin network only
+  webfleet.aws.security_group:
+    name: aws-ec2-secure
+    description: nginx instances
+    rules:
+      - {proto: tcp, ports: 80, group_name: nginx-lb-secure, rule_desc: from the LB}
+      - {proto: tcp, ports: 22, cidr_ip: "{{ admin_cidr }}"}
+    tags:
+      Project: webfleet
+
+- name: Remove it
+  webfleet.aws.security_group:
+    name: aws-ec2-secure
+    state: absent
+"""
+
+RETURN = r"""
+group_id:
+  description: The group's id (absent after a delete of a missing group).
+  returned: when the group exists or would be created (C(null) in check mode before creation)
+  type: str
+  sample: sg-0123456789abcdef0
+security_group:
+  description: The group as EC2 describes it, in snake_case (tags as a dict).
+  returned: when state is present
+  type: dict
+  sample: {group_id: sg-0123, group_name: web, vpc_id: vpc-1, ip_permissions: [], tags: {}}
+waited:
+  description: Seconds spent deleting a group that was in use.
+  returned: when state is absent
+  type: float
+"""
+
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import aws_client  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
+    SELF,
+    ParamError,
+    apply_tags,
+    diff_entries,
+    entries_to_permissions,
+    entries_view,
+    expand_rules,
+    find_vpc,
+    permissions_to_entries,
+    result_entries,
+    tag_specifications,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
+
+RULE_SPEC = dict(
+    proto=dict(type="str", required=True), ports=dict(type="raw"), from_port=dict(type="int"),
+    to_port=dict(type="int"), cidr_ip=dict(type="list", elements="str"), cidr_ipv6=dict(type="list", elements="str"),
+    group_id=dict(type="list", elements="str"), group_name=dict(type="list", elements="str"),
+    rule_desc=dict(type="str", aliases=["description"]),
+)
+DEFAULT_EGRESS = [{"proto": "-1", "cidr_ip": ["0.0.0.0/0"]}]
+
+
+def find_group(client: Any, name: str | None, group_id: str | None, vpc_id: str | None) -> dict[str, Any] | None:
+    if group_id:
+        groups = client.describe_security_groups(Filters=[{"Name": "group-id", "Values": [group_id]}])["SecurityGroups"]
+    else:
+        groups = client.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]},
+                                                          {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+    return groups[0] if groups else None
+
+
+def resolve_names(client: Any, entries: dict, own_name: str | None, vpc_id: str, param: str) -> dict:
+    """Replace group_name sources with group ids (or self); fail naming the rule parameter when unknown."""
+    names = {key[4] for key in entries if key[3] == "group_name" and key[4] != own_name}
+    found: dict[str, str] = {}
+    if names:
+        groups = client.describe_security_groups(Filters=[{"Name": "group-name", "Values": sorted(names)},
+                                                          {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+        found = {g["GroupName"]: g["GroupId"] for g in groups}
+    missing = sorted(names - set(found))
+    if missing:
+        raise AWSError(f"parameter '{param}': security group name(s) {', '.join(missing)} not found in {vpc_id}; "
+                       "create them first or use group_id", parameter=param)
+    ids = {key[4] for key in entries if key[3] == "group_id" and key[4] != SELF}
+    if ids:
+        known = {g["GroupId"] for g in client.describe_security_groups(
+            Filters=[{"Name": "group-id", "Values": sorted(ids)}])["SecurityGroups"]}
+        if ids - known:
+            raise AWSError(f"parameter '{param}': security group id(s) {', '.join(sorted(ids - known))} do not exist; "
+                           "check the ids and the region", parameter=param)
+    out = {}
+    for (proto, start, end, kind, src), desc in entries.items():
+        if kind == "group_name":
+            kind, src = "group_id", SELF if src == own_name else found[src]
+        out[(proto, start, end, kind, src)] = desc
+    return out
+
+
+def users_of(client: Any, group_id: str) -> str:
+    """What still uses a group (network interfaces and referencing groups), for the failure message."""
+    users = []
+    enis = client.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [group_id]}])["NetworkInterfaces"]
+    for eni in enis:
+        owner = eni.get("Attachment", {}).get("InstanceId") or eni.get("Description") or eni.get("InterfaceType", "")
+        users.append(f"network interface {eni['NetworkInterfaceId']} ({owner})")
+    for key in ("ip-permission.group-id", "egress.ip-permission.group-id"):
+        for grp in client.describe_security_groups(Filters=[{"Name": key, "Values": [group_id]}])["SecurityGroups"]:
+            if grp["GroupId"] != group_id:
+                users.append(f"rules of security group {grp['GroupId']} ({grp['GroupName']})")
+    return ", ".join(sorted(set(users))) or "nothing EC2 lists (an AWS service may still hold it)"
+
+
+def view(group: dict | None, ingress: dict, egress: dict) -> dict:
+    if group is None:
+        return {}
+    return {"group_name": group["GroupName"], "vpc_id": group.get("VpcId"), "description": group.get("Description"),
+            "rules": entries_view(ingress), "rules_egress": entries_view(egress),
+            "tags": tag_list_to_dict(group.get("Tags"))}
+
+
+def delete(module: AWSModule, client: Any, group: dict | None) -> None:
+    if group is None:
+        module.exit(before={}, after={}, waited=0.0)
+    gid = group["GroupId"]
+    if not module.check_mode:
+        # The core retries DependencyViolation on mutating calls; bound it by wait_timeout.
+        policy = RetryPolicy(max_consistency_seconds=module.params["wait_timeout"])
+        deleter = aws_client("ec2", module.params, policy=policy)
+        started = time.monotonic()
+        try:
+            deleter.delete_security_group(GroupId=gid)
+        except Exception as exc:
+            if error_code(exc) == "DependencyViolation":
+                with module.aws_errors(f"find what uses security group {gid}"):
+                    users = users_of(client, gid)
+                module.fail(f"security group '{group['GroupName']}' ({gid}) is still in use after "
+                            f"{module.params['wait_timeout']}s by: {users}; remove or detach those first",
+                            group_id=gid)
+            if error_code(exc) != "InvalidGroup.NotFound":
+                module.fail_aws(exc, f"delete security group {gid}")
+        module.exit(before=view(group, {}, {}), after={}, group_id=gid, waited=round(time.monotonic() - started, 1))
+    module.exit(before=view(group, {}, {}), after={}, group_id=gid, waited=0.0)
+
+
+def main() -> None:
+    module = AWSModule(argument_spec=dict(
+        name=dict(type="str"), group_id=dict(type="str"), description=dict(type="str"), vpc_id=dict(type="str"),
+        rules=dict(type="list", elements="dict", options=RULE_SPEC),
+        rules_egress=dict(type="list", elements="dict", options=RULE_SPEC),
+        purge_rules=dict(type="bool", default=True), purge_rules_egress=dict(type="bool", default=True),
+        tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        wait_timeout=dict(type="int", default=300),
+    ))
+    p = module.params
+    if not p["name"] and not p["group_id"]:
+        module.fail_param("name", "give name (or group_id) to identify the group")
+    if p["group_id"] and not p["group_id"].startswith("sg-"):
+        module.fail_param("group_id", f"'{p['group_id']}' is not a security group id like sg-0123abcd")
+    if p["wait_timeout"] < 0:
+        module.fail_param("wait_timeout", "must be 0 or more seconds")
+    if p["state"] == "present":
+        try:
+            want_in = expand_rules(p["rules"], "rules") if p["rules"] is not None else None
+            want_out = expand_rules(DEFAULT_EGRESS if p["rules_egress"] is None else p["rules_egress"], "rules_egress")
+        except ParamError as exc:
+            module.fail_param(exc.param, exc.problem)
+    client = module.client("ec2")
+    with module.aws_errors(f"find security group '{p['group_id'] or p['name']}'"):
+        vpc_id = p["vpc_id"] if p["group_id"] else find_vpc(client, p["vpc_id"])["VpcId"]
+        group = find_group(client, p["name"], p["group_id"], vpc_id)
+        if p["state"] == "absent":
+            delete(module, client, group)
+        if group is None and p["group_id"]:
+            module.fail_param("group_id", f"security group {p['group_id']} does not exist; give name to create a group")
+        if group is None and not p["description"]:
+            module.fail_param("description", f"required to create security group '{p['name']}'")
+        vpc_id = group.get("VpcId", vpc_id) if group else vpc_id
+        own_name = group["GroupName"] if group else p["name"]
+        if want_in is not None:
+            want_in = resolve_names(client, want_in, own_name, vpc_id, "rules")
+        want_out = resolve_names(client, want_out, own_name, vpc_id, "rules_egress")
+    own_id = group["GroupId"] if group else None
+    cur_in = permissions_to_entries(group.get("IpPermissions", []), own_id) if group else {}
+    cur_out = permissions_to_entries(group.get("IpPermissionsEgress", []), own_id) if group else \
+        expand_rules(DEFAULT_EGRESS, "rules_egress")
+    if group and p["description"] and p["description"] != group.get("Description"):
+        module.warn(f"security group {own_id}: AWS cannot change a description; keeping '{group.get('Description')}'")
+    before = view(group, cur_in, cur_out)
+    cur_tags = tag_list_to_dict(group.get("Tags")) if group else {}
+    after_group = group or {"GroupName": p["name"], "VpcId": vpc_id, "Description": p["description"]}
+    after_tags = desired_tags(cur_tags, p["tags"], p["purge_tags"])
+    after = view({**after_group, "Tags": [{"Key": k, "Value": v} for k, v in after_tags.items()]},
+                 result_entries(cur_in, want_in, p["purge_rules"]),
+                 result_entries(cur_out, want_out, p["purge_rules_egress"]))
+    if module.check_mode or before == after:
+        module.exit(before=before, after=after, group_id=own_id, security_group=snake(group) if group else {})
+    with module.aws_errors(f"{'update' if group else 'create'} security group '{own_name}'"):
+        if group is None:
+            spec = tag_specifications(["security-group"], p["tags"])
+            own_id = client.create_security_group(GroupName=p["name"], Description=p["description"], VpcId=vpc_id,
+                                                  **({"TagSpecifications": spec} if spec else {}))["GroupId"]
+            module.on_failure(f"delete security group {own_id}", lambda: client.delete_security_group(GroupId=own_id))
+        else:
+            apply_tags(client, [own_id], cur_tags, p["tags"], p["purge_tags"])
+        for current, wanted, purge, kind in ((cur_in, want_in, p["purge_rules"], "Ingress"),
+                                             (cur_out, want_out, p["purge_rules_egress"], "Egress")):
+            add, remove, describe = diff_entries(current, wanted, purge)
+            if remove:
+                getattr(client, f"revoke_security_group_{kind.lower()}")(
+                    GroupId=own_id, IpPermissions=entries_to_permissions(remove, own_id))
+            if add:
+                getattr(client, f"authorize_security_group_{kind.lower()}")(
+                    GroupId=own_id, IpPermissions=entries_to_permissions(add, own_id))
+            if describe:
+                getattr(client, f"update_security_group_rule_descriptions_{kind.lower()}")(
+                    GroupId=own_id, IpPermissions=entries_to_permissions(describe, own_id))
+        final = client.describe_security_groups(GroupIds=[own_id])["SecurityGroups"][0]
+    module.exit(before=before, after=after, group_id=own_id, security_group=snake(final))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""security_group through Ansible against the local endpoint."""
+from __future__ import annotations
+
+import pytest
+
+SG = "webfleet.aws.security_group"
+LB_RULES = [{"proto": "tcp", "ports": 80, "cidr_ip": "0.0.0.0/0"}]
+
+
+def sg(ansible, check=False, diff=False, **args):
+    """One security_group task (AnsibleRunner.module's own ``name`` argument clashes with the module's)."""
+    return ansible.run_tasks([{SG: args}], check=check, diff=diff)[0]
+
+
+def groups(aws, name=None):
+    ec2 = aws.client("ec2")
+    found = ec2.describe_security_groups()["SecurityGroups"]
+    return [g for g in found if g["GroupName"] != "default" and (name is None or g["GroupName"] == name)]
+
+
+def test_lifecycle(aws, ansible):
+    # check mode create: nothing made, diff shows the rules
+    res = sg(ansible, check=True, diff=True, name="lb", description="lb", rules=LB_RULES)
+    assert res["changed"] and res["diff"]["before"] == {}
+    assert res["diff"]["after"]["rules"] == [{"proto": "tcp", "from_port": 80, "to_port": 80, "cidr_ip": "0.0.0.0/0"}]
+    assert groups(aws) == []
+
+    inst_rules = [
+        {"proto": "tcp", "ports": [80, "8000-8001"], "group_name": "lb", "rule_desc": "from the LB"},
+        {"proto": "tcp", "from_port": 22, "to_port": 22, "cidr_ip": "10.0.0.0/8"},
+        {"proto": "icmp", "cidr_ip": ["192.168.1.0/24"]},
+        {"proto": "all", "group_name": "inst"},
+    ]
+    results = ansible.run_tasks([
+        {SG: {"name": "lb", "description": "lb", "rules": LB_RULES, "tags": {"Role": "lb"}}},
+        {SG: {"name": "inst", "description": "inst", "rules": inst_rules}},
+        # rerun, rules in another order and form
+        {SG: {"name": "lb", "description": "lb", "rules": [{"proto": "6", "ports": "80-80", "cidr_ip": "0.0.0.0/0"}],
+              "tags": {"Role": "lb"}}},
+        {SG: {"name": "inst", "description": "inst", "rules": list(reversed(inst_rules))}},
+    ])
+    assert [r["changed"] for r in results] == [True, True, False, False], results
+    lb_id, inst_id = results[0]["group_id"], results[1]["group_id"]
+    assert results[0]["security_group"]["tags"] == {"Role": "lb"}
+    inst = aws.client("ec2").describe_security_groups(GroupIds=[inst_id])["SecurityGroups"][0]
+    pairs = {(p["IpProtocol"], p.get("FromPort"), g["GroupId"])
+             for p in inst["IpPermissions"] for g in p["UserIdGroupPairs"]}
+    assert pairs == {("tcp", 80, lb_id), ("tcp", 8000, lb_id), ("-1", None, inst_id)}
+    assert inst["IpPermissionsEgress"][0]["IpRanges"][0]["CidrIp"] == "0.0.0.0/0"
+
+    # check mode update: reported, nothing changes
+    new_rules = [{"proto": "tcp", "ports": 443, "cidr_ip": "0.0.0.0/0"}]
+    res = sg(ansible, check=True, diff=True, name="lb", description="lb", rules=new_rules)
+    assert res["changed"]
+    assert [r["from_port"] for r in res["diff"]["after"]["rules"]] == [443]
+    lb = aws.client("ec2").describe_security_groups(GroupIds=[lb_id])["SecurityGroups"][0]
+    assert [p["FromPort"] for p in lb["IpPermissions"]] == [80]
+
+    # update: one rule swapped, egress restricted, tags (omitted) left alone
+    res = sg(ansible, diff=True, name="lb", description="lb", rules=new_rules,
+                         rules_egress=[{"proto": "tcp", "ports": 80, "group_name": "inst"}])
+    assert res["changed"]
+    assert res["diff"]["before"]["rules"][0]["from_port"] == 80 and res["diff"]["after"]["rules"][0]["from_port"] == 443
+    assert res["diff"]["after"]["rules_egress"] == [
+        {"proto": "tcp", "from_port": 80, "to_port": 80, "group_id": inst_id}]
+    lb = aws.client("ec2").describe_security_groups(GroupIds=[lb_id])["SecurityGroups"][0]
+    assert [p["FromPort"] for p in lb["IpPermissions"]] == [443]
+    assert [g["GroupId"] for p in lb["IpPermissionsEgress"] for g in p["UserIdGroupPairs"]] == [inst_id]
+    assert lb["Tags"] == [{"Key": "Role", "Value": "lb"}]
+
+    # purge_rules false keeps the old rule; rule description update only
+    results = ansible.run_tasks([
+        {SG: {"name": "lb", "description": "lb", "purge_rules": False, "rules_egress": [
+            {"proto": "tcp", "ports": 80, "group_name": "inst"}], "rules": [
+            {"proto": "tcp", "ports": 8080, "cidr_ip": "10.1.0.0/16", "rule_desc": "admin"}]}},
+        {SG: {"name": "lb", "description": "lb", "purge_rules": False, "rules_egress": [
+            {"proto": "tcp", "ports": 80, "group_name": "inst"}], "rules": [
+            {"proto": "tcp", "ports": 8080, "cidr_ip": "10.1.0.0/16", "rule_desc": "admin network"}]}},
+    ], diff=True)
+    assert [r["changed"] for r in results] == [True, True]
+    lb = aws.client("ec2").describe_security_groups(GroupIds=[lb_id])["SecurityGroups"][0]
+    assert sorted(p["FromPort"] for p in lb["IpPermissions"]) == [443, 8080]
+    descs = [r.get("Description") for p in lb["IpPermissions"] for r in p["IpRanges"] if p["FromPort"] == 8080]
+    assert descs == ["admin network"]
+
+    # check mode delete, delete, delete again (by name and by id)
+    res = sg(ansible, check=True, name="inst", state="absent")
+    assert res["changed"] and len(groups(aws)) == 2
+    results = ansible.run_tasks([
+        {SG: {"name": "lb", "description": "lb", "rules_egress": [], "rules": []}},
+        {SG: {"name": "inst", "state": "absent"}},
+        {SG: {"group_id": lb_id, "state": "absent"}},
+        {SG: {"name": "inst", "state": "absent"}},
+        {SG: {"group_id": lb_id, "state": "absent"}},
+    ])
+    assert [r["changed"] for r in results] == [True, True, True, False, False], results
+    assert not any(r.get("failed") for r in results)
+    assert groups(aws) == []
+
+
+@pytest.mark.xfail(reason="needs local endpoint patch: DeleteSecurityGroup must answer DependencyViolation "
+                          "while a network interface uses the group (moto deletes it)", strict=False)
+def test_in_use_group_names_its_user(aws, ansible):
+    ec2 = aws.client("ec2")
+    res = sg(ansible, name="busy", description="busy")
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[res["group_id"]])["NetworkInterface"]
+    res = sg(ansible, name="busy", state="absent", wait_timeout=2)
+    assert res["failed"]
+    assert "busy" in res["msg"] and eni["NetworkInterfaceId"] in res["msg"]
+    assert len(groups(aws, "busy")) == 1
+
+
+BAD = [
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "cidr_ip": "10.0.0.300/8"}]},
+     "rules[0].cidr_ip"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "cidr_ip": "10.0.0.1/8"}]},
+     "rules[0].cidr_ip"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "cidr_ip": "10.0.0.0/8"}]}, "rules[0].ports"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 70000, "cidr_ip": "10.0.0.0/8"}]},
+     "rules[0].ports"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": "90-80", "cidr_ip": "10.0.0.0/8"}]},
+     "rules[0].ports"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "gre", "cidr_ip": "10.0.0.0/8"}]}, "rules[0].proto"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80}]}, "rules[0]"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "cidr_ip": "10.0.0.0/8",
+                                                  "group_name": "x"}]}, "rules[0]"),
+    ({"name": "x", "description": "x", "rules_egress": [{"proto": "tcp", "ports": 80, "cidr_ipv6": "10.0.0.0/8"}]},
+     "rules_egress[0].cidr_ipv6"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "group_name": "nosuch"}]}, "rules"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "group_id": "sg-0000000000"}]},
+     "rules"),
+    ({"name": "x", "description": "x", "vpc_id": "vpc-00000000"}, "vpc_id"),
+    ({"name": "x"}, "description"),
+    ({"description": "x"}, "name"),
+    ({"group_id": "web", "description": "x"}, "group_id"),
+]
+
+
+@pytest.mark.parametrize(("args", "param"), BAD, ids=[f"{i}-{p}" for i, (_, p) in enumerate(BAD)])
+def test_bad_input(aws, ansible, args, param):
+    res = sg(ansible, **args)
+    assert res.get("failed"), res
+    assert f"parameter '{param}'" in res["msg"], res["msg"]
+    assert groups(aws) == []
+
+
+def test_faults_converge(aws, ansible_faulty):
+    tasks = [
+        {SG: {"name": "lb", "description": "lb", "rules": LB_RULES, "tags": {"A": "1"}}},
+        {SG: {"name": "inst", "description": "inst",
+              "rules": [{"proto": "tcp", "ports": [80, 22], "group_name": "lb"}]}},
+        {SG: {"name": "lb", "description": "lb", "rules": LB_RULES, "tags": {"A": "1"}}},
+    ]
+    results = ansible_faulty.run_tasks(tasks)
+    assert [r.get("failed", False) for r in results] == [False] * 3, results
+    assert results[2]["changed"] is False
+    inst = groups(aws, "inst")[0]
+    assert sorted(p["FromPort"] for p in inst["IpPermissions"]) == [22, 80]
+    results = ansible_faulty.run_tasks([{SG: {"name": "inst", "state": "absent"}},
+                                        {SG: {"name": "lb", "state": "absent"}}])
+    assert not any(r.get("failed") for r in results), results
+    assert groups(aws) == []
