@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""webfleet.aws.classic_elb through Ansible against the local endpoint."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+NAME = "nginx-lb"
+MOD = "webfleet.aws.classic_elb"
+STICKY = {"type": "loadbalancer", "expiration": 300}
+LAB = {  # SPEC section 4, with the homework's stickiness and a tag
+    "name": NAME,
+    "listeners": [{"protocol": "HTTP", "load_balancer_port": 80, "instance_port": 80, "stickiness": STICKY}],
+    "tags": {"project": "webfleet"},
+}
+
+
+def describe(aws: Any, name: str = NAME) -> dict[str, Any] | None:
+    elb = aws.client("elb")
+    found = elb.describe_load_balancers()["LoadBalancerDescriptions"]
+    return next((d for d in found if d["LoadBalancerName"] == name), None)
+
+
+def attributes(aws: Any, name: str = NAME) -> dict[str, Any]:
+    return aws.client("elb").describe_load_balancer_attributes(LoadBalancerName=name)["LoadBalancerAttributes"]
+
+
+def task(check: bool = False, **args: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {MOD: args, "diff": True}
+    if check:
+        out["check_mode"] = True
+    return out
+
+
+def default_subnets(aws: Any) -> dict[str, str]:
+    subnets = aws.client("ec2").describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    return {s["AvailabilityZone"]: s["SubnetId"] for s in subnets}
+
+
+def snapshot(aws: Any) -> dict[str, Any]:
+    """Everything a failed run could have left behind."""
+    ec2 = aws.client("ec2")
+    return {
+        "lbs": sorted(d["LoadBalancerName"] for d in aws.client("elb").describe_load_balancers()["LoadBalancerDescriptions"]),
+        "sgs": sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]),
+    }
+
+
+# -- lifecycle -------------------------------------------------------------------------------------------
+def test_lifecycle_check_create_rerun_update_delete(ansible: Any, aws: Any) -> None:
+    # check mode create: reports the change, creates nothing
+    res = ansible.run_tasks([task(check=True, **LAB)])[0]
+    assert res["changed"] is True and not res.get("failed"), res
+    assert res["diff"]["before"] == {}
+    assert res["diff"]["after"]["listeners"][0]["stickiness"] == STICKY
+    assert describe(aws) is None
+
+    create, rerun, check_update = ansible.run_tasks([
+        task(**LAB), task(**LAB), task(check=True, idle_timeout=120, **LAB),
+    ])
+    assert create["changed"] is True, create
+    lb = create["load_balancer"]
+    assert create["dns_name"].startswith(f"{NAME}-") and create["dns_name"] == lb["dns_name"]
+    assert create["canonical_hosted_zone_id"] == lb["canonical_hosted_zone_id"]
+    assert lb["scheme"] == "internet-facing"
+    assert lb["health_check"] == {"target": "HTTP:80/index.html", "timeout": 5, "interval": 30,
+                                  "unhealthy_threshold": 2, "healthy_threshold": 10}
+    assert lb["listeners"][0]["policy_names"] == ["webfleet-lb-cookie-80-300"]
+    assert lb["tags"] == {"project": "webfleet"}
+    assert rerun["changed"] is False, rerun["diff"]
+    assert check_update["changed"] is True
+    assert check_update["diff"]["before"]["attributes"]["idle_timeout"] == 60
+    assert check_update["diff"]["after"]["attributes"]["idle_timeout"] == 120
+
+    # independent view of the endpoint
+    d = describe(aws)
+    assert d["HealthCheck"]["Target"] == "HTTP:80/index.html"
+    assert d["HealthCheck"]["Interval"] == 30 and d["HealthCheck"]["HealthyThreshold"] == 10
+    assert sorted(d["Subnets"]) == sorted(default_subnets(aws).values())
+    assert d["ListenerDescriptions"][0]["PolicyNames"] == ["webfleet-lb-cookie-80-300"]
+    assert d["Policies"]["LBCookieStickinessPolicies"][0]["CookieExpirationPeriod"] == 300
+    attrs = attributes(aws)
+    assert attrs["CrossZoneLoadBalancing"]["Enabled"] is True
+    assert attrs["ConnectionDraining"] == {"Enabled": True, "Timeout": 300}
+    assert attrs["ConnectionSettings"]["IdleTimeout"] == 60  # the check-mode update changed nothing
+
+    update, rerun2, check_delete = ansible.run_tasks([
+        task(idle_timeout=120, **LAB), task(idle_timeout=120, **LAB), task(check=True, name=NAME, state="absent"),
+    ])
+    assert update["changed"] is True
+    assert update["diff"]["before"]["attributes"]["idle_timeout"] == 60
+    assert update["diff"]["after"]["attributes"]["idle_timeout"] == 120
+    assert {k for k in update["diff"]["before"] if update["diff"]["before"][k] != update["diff"]["after"][k]} == {"attributes"}
+    assert rerun2["changed"] is False
+    assert check_delete["changed"] is True and check_delete["diff"]["after"] == {}
+    assert attributes(aws)["ConnectionSettings"]["IdleTimeout"] == 120
+    assert describe(aws) is not None
+
+    delete, again = ansible.run_tasks([task(name=NAME, state="absent"), task(name=NAME, state="absent")])
+    assert delete["changed"] is True and delete["diff"]["before"]["name"] == NAME
+    assert again["changed"] is False and not again.get("failed"), again
+    assert describe(aws) is None
+
+
+def test_scheme_cannot_change(ansible: Any, aws: Any) -> None:
+    create, change = ansible.run_tasks([task(name=NAME), task(name=NAME, scheme="internal")])
+    assert create["changed"] is True
+    assert change["failed"] is True and "parameter 'scheme'" in change["msg"] and "delete" in change["msg"]
+    assert describe(aws)["Scheme"] == "internet-facing"
+
+
+# -- listeners, stickiness, subnets, security groups ----------------------------------------------------
+def test_listeners_stickiness_subnets_security_groups(ansible: Any, aws: Any) -> None:
+    ec2 = aws.client("ec2")
+    zones = default_subnets(aws)
+    (az1, s1), (az2, s2), (az3, s3) = sorted(zones.items())[:3]
+    vpc = ec2.describe_subnets(SubnetIds=[s1])["Subnets"][0]["VpcId"]
+    sg_a = ec2.create_security_group(GroupName="nginx-lb-secure", Description="lb", VpcId=vpc)["GroupId"]
+    sg_b = ec2.create_security_group(GroupName="lb-extra", Description="lb", VpcId=vpc)["GroupId"]
+    first = dict(name=NAME, subnets=[s1, s2], security_group_ids=[sg_a], listeners=[
+        {"protocol": "HTTP", "load_balancer_port": 80, "stickiness": STICKY},
+        {"protocol": "TCP", "load_balancer_port": 8080, "instance_port": 8080},
+    ])
+    second = dict(name=NAME, subnets=[s1, s3], security_group_names=["nginx-lb-secure", "lb-extra"], listeners=[
+        {"protocol": "HTTP", "load_balancer_port": 80, "stickiness": {"type": "application", "cookie": "SESSIONID"}},
+        {"protocol": "TCP", "load_balancer_port": 8080, "instance_port": 8081},
+        {"protocol": "http", "load_balancer_port": 9000, "instance_port": 80},
+    ])
+    only_new = dict(name=NAME, purge_listeners=False, listeners=[
+        {"protocol": "HTTP", "load_balancer_port": 9001, "instance_port": 80,
+         "stickiness": {"type": "loadbalancer"}}])
+    r1, r2, r3, r4, r5 = ansible.run_tasks([task(**first), task(**second), task(**second), task(**only_new),
+                                           task(**only_new)])
+    assert r1["changed"] is True and r1["load_balancer"]["subnets"] == sorted([s1, s2])
+    assert r2["changed"] is True, r2
+    assert r2["diff"]["before"]["subnets"] == sorted([s1, s2]) and r2["diff"]["after"]["subnets"] == sorted([s1, s3])
+    assert r3["changed"] is False, r3["diff"]
+    assert r4["changed"] is True and r5["changed"] is False
+
+    d = describe(aws)
+    assert sorted(d["Subnets"]) == sorted([s1, s3])
+    assert sorted(d["SecurityGroups"]) == sorted([sg_a, sg_b])
+    listeners = {x["Listener"]["LoadBalancerPort"]: x for x in d["ListenerDescriptions"]}
+    assert sorted(listeners) == [80, 8080, 9000, 9001]
+    assert listeners[8080]["Listener"]["InstancePort"] == 8081
+    app = d["Policies"]["AppCookieStickinessPolicies"]
+    assert [p["CookieName"] for p in app] == ["SESSIONID"]
+    assert listeners[80]["PolicyNames"] == [app[0]["PolicyName"]]
+    assert listeners[9001]["PolicyNames"] == ["webfleet-lb-cookie-9001-0"]
+    # the LB-cookie policy of port 80 no longer used: deleted with the change
+    assert [p["PolicyName"] for p in d["Policies"]["LBCookieStickinessPolicies"]] == ["webfleet-lb-cookie-9001-0"]
+
+
+def test_zones_map_to_default_subnets(ansible: Any, aws: Any) -> None:
+    zones = default_subnets(aws)
+    picked = sorted(zones)[:2]
+    res, rerun = ansible.run_tasks([task(name=NAME, zones=picked), task(name=NAME, zones=picked)])
+    assert res["changed"] is True and rerun["changed"] is False, rerun.get("diff")
+    assert sorted(describe(aws)["Subnets"]) == sorted(zones[z] for z in picked)
+
+
+# -- instances ------------------------------------------------------------------------------------------------
+def test_register_and_deregister_instances(ansible: Any, aws: Any) -> None:
+    ec2 = aws.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2,
+                                                        InstanceType="t3.micro")["Instances"]]
+    i1, i2 = sorted(ids)
+    reg, rerun, swap, keep = ansible.run_tasks([
+        task(name=NAME, instance_ids=[i1], wait=True, wait_timeout=60),
+        task(name=NAME, instance_ids=[i1]),
+        task(name=NAME, instance_ids=[i2], purge_instance_ids=True),
+        task(name=NAME, instance_ids=[i1], purge_instance_ids=False),
+    ])
+    assert reg["changed"] is True and not reg.get("failed"), reg
+    assert reg["load_balancer"]["instances"][0]["instance_id"] == i1
+    assert reg["load_balancer"]["instances"][0]["state"] == "InService"
+    assert isinstance(reg["waited"], float)
+    assert rerun["changed"] is False
+    assert swap["changed"] is True and swap["diff"]["before"]["instances"] == [i1]
+    assert swap["diff"]["after"]["instances"] == [i2]
+    assert keep["changed"] is True and keep["diff"]["after"]["instances"] == sorted([i1, i2])
+    assert sorted(i["InstanceId"] for i in describe(aws)["Instances"]) == sorted([i1, i2])
+
+
+# -- bad input ----------------------------------------------------------------------------------------------------
+def _listener(**extra: Any) -> list[dict[str, Any]]:
+    return [{"protocol": "HTTP", "load_balancer_port": 80, "instance_port": 80, **extra}]
+
+
+BAD_INPUT = [
+    ("target-no-colon", {"health_check": {"target": "HTTP80/index.html"}}, "health_check.target", "HTTP80"),
+    ("target-ftp", {"health_check": {"target": "FTP:80"}}, "health_check.target", "FTP"),
+    ("target-http-no-path", {"health_check": {"target": "HTTP:80"}}, "health_check.target", "path"),
+    ("stickiness-on-tcp", {"listeners": [{"protocol": "TCP", "load_balancer_port": 80, "stickiness": STICKY}]},
+     "listeners[0].stickiness", "TCP"),
+    ("unknown-subnet", {"subnets": ["subnet-0123456789abcdef0"]}, "subnets", "subnet-0123456789abcdef0"),
+    ("unknown-sg-id", {"security_group_ids": ["sg-0123456789abcdef0"]}, "security_group_ids", "sg-0123456789abcdef0"),
+    ("unknown-sg-name", {"security_group_names": ["no-such-group"]}, "security_group_names", "no-such-group"),
+    ("unknown-instance", {"instance_ids": ["i-0123456789abcdef0"]}, "instance_ids", "i-0123456789abcdef0"),
+    ("unknown-zone", {"zones": ["xx-nowhere-1z"]}, "zones", "xx-nowhere-1z"),
+    ("interval-le-timeout", {"health_check": {"timeout": 30, "interval": 30}}, "health_check.timeout", "less than"),
+    ("healthy-threshold-11", {"health_check": {"healthy_threshold": 11}}, "health_check.healthy_threshold", "2 and 10"),
+    ("unhealthy-threshold-1", {"health_check": {"unhealthy_threshold": 1}}, "health_check.unhealthy_threshold",
+     "2 and 10"),
+    ("bad-lb-port", {"listeners": [{"protocol": "HTTP", "load_balancer_port": 70000}]},
+     "listeners[0].load_balancer_port", "65535"),
+    ("bad-protocol", {"listeners": [{"protocol": "UDP", "load_balancer_port": 53}]}, "listeners[0].protocol", "UDP"),
+    ("https-without-cert", {"listeners": [{"protocol": "HTTPS", "load_balancer_port": 443}]},
+     "listeners[0].ssl_certificate_id", "certificate"),
+    ("draining-timeout", {"connection_draining": {"timeout": 4000}}, "connection_draining.timeout", "3600"),
+    ("idle-timeout", {"idle_timeout": 0}, "idle_timeout", "4000"),
+    ("subnets-and-zones", {"subnets": ["subnet-0123456789abcdef0"], "zones": ["us-east-1a"]}, "zones", "not both"),
+    ("bad-name", {"name": "nginx_lb"}, "name", "nginx_lb"),
+]
+
+
+@pytest.mark.parametrize(("args", "param", "words"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT])
+def test_bad_input(ansible: Any, aws: Any, args: dict[str, Any], param: str, words: str) -> None:
+    before = snapshot(aws)
+    res = ansible.run_tasks([{MOD: {"name": NAME, **args}}])[0]
+    assert res.get("failed") is True, res
+    assert f"parameter '{param}'" in res["msg"], res["msg"]
+    assert words in res["msg"], res["msg"]
+    assert snapshot(aws) == before
+
+
+# -- faults -------------------------------------------------------------------------------------------------------------
+def test_converges_under_faults(ansible_faulty: Any, ansible: Any, aws: Any) -> None:
+    full = dict(name=NAME, idle_timeout=90, connection_draining={"enabled": True, "timeout": 120},
+                health_check={"target": "HTTP:80/health", "interval": 10, "timeout": 5},
+                listeners=[{"protocol": "HTTP", "load_balancer_port": 80, "stickiness": STICKY},
+                           {"protocol": "TCP", "load_balancer_port": 8080}], tags={"project": "webfleet"})
+    first, second = ansible_faulty.run_tasks([task(**full), task(**full)])
+    assert first["changed"] is True and not first.get("failed"), first
+    assert second["changed"] is False and not second.get("failed"), second
+    # same end state as without faults: a clean run against the plain endpoint changes nothing
+    clean = ansible.run_tasks([task(**full)])[0]
+    assert clean["changed"] is False, clean["diff"]
+    d = describe(aws)
+    assert d["HealthCheck"]["Target"] == "HTTP:80/health"
+    assert attributes(aws)["ConnectionDraining"] == {"Enabled": True, "Timeout": 120}
+    assert [x["PolicyNames"] for x in sorted(d["ListenerDescriptions"], key=lambda x: x["Listener"]["LoadBalancerPort"])] \
+        == [["webfleet-lb-cookie-80-300"], []]
+    gone = ansible_faulty.run_tasks([task(name=NAME, state="absent"), task(name=NAME, state="absent")])
+    assert [g["changed"] for g in gone] == [True, False]
+    assert describe(aws) is None
