@@ -2,6 +2,7 @@
 # Copyright: webfleet.aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """webfleet.aws.classic_elb through Ansible against the local endpoint."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,7 +45,9 @@ def snapshot(aws: Any) -> dict[str, Any]:
     """Everything a failed run could have left behind."""
     ec2 = aws.client("ec2")
     return {
-        "lbs": sorted(d["LoadBalancerName"] for d in aws.client("elb").describe_load_balancers()["LoadBalancerDescriptions"]),
+        "lbs": sorted(
+            d["LoadBalancerName"] for d in aws.client("elb").describe_load_balancers()["LoadBalancerDescriptions"]
+        ),
         "sgs": sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]),
     }
 
@@ -58,16 +61,25 @@ def test_lifecycle_check_create_rerun_update_delete(ansible: Any, aws: Any) -> N
     assert res["diff"]["after"]["listeners"][0]["stickiness"] == STICKY
     assert describe(aws) is None
 
-    create, rerun, check_update = ansible.run_tasks([
-        task(**LAB), task(**LAB), task(check=True, idle_timeout=120, **LAB),
-    ])
+    create, rerun, check_update = ansible.run_tasks(
+        [
+            task(**LAB),
+            task(**LAB),
+            task(check=True, idle_timeout=120, **LAB),
+        ]
+    )
     assert create["changed"] is True, create
     lb = create["load_balancer"]
     assert create["dns_name"].startswith(f"{NAME}-") and create["dns_name"] == lb["dns_name"]
     assert create["canonical_hosted_zone_id"] == lb["canonical_hosted_zone_id"]
     assert lb["scheme"] == "internet-facing"
-    assert lb["health_check"] == {"target": "HTTP:80/index.html", "timeout": 5, "interval": 30,
-                                  "unhealthy_threshold": 2, "healthy_threshold": 10}
+    assert lb["health_check"] == {
+        "target": "HTTP:80/index.html",
+        "timeout": 5,
+        "interval": 30,
+        "unhealthy_threshold": 2,
+        "healthy_threshold": 10,
+    }
     assert lb["listeners"][0]["policy_names"] == ["webfleet-lb-cookie-80-300"]
     assert lb["tags"] == {"project": "webfleet"}
     assert rerun["changed"] is False, rerun["diff"]
@@ -87,13 +99,19 @@ def test_lifecycle_check_create_rerun_update_delete(ansible: Any, aws: Any) -> N
     assert attrs["ConnectionDraining"] == {"Enabled": True, "Timeout": 300}
     assert attrs["ConnectionSettings"]["IdleTimeout"] == 60  # the check-mode update changed nothing
 
-    update, rerun2, check_delete = ansible.run_tasks([
-        task(idle_timeout=120, **LAB), task(idle_timeout=120, **LAB), task(check=True, name=NAME, state="absent"),
-    ])
+    update, rerun2, check_delete = ansible.run_tasks(
+        [
+            task(idle_timeout=120, **LAB),
+            task(idle_timeout=120, **LAB),
+            task(check=True, name=NAME, state="absent"),
+        ]
+    )
     assert update["changed"] is True
     assert update["diff"]["before"]["attributes"]["idle_timeout"] == 60
     assert update["diff"]["after"]["attributes"]["idle_timeout"] == 120
-    assert {k for k in update["diff"]["before"] if update["diff"]["before"][k] != update["diff"]["after"][k]} == {"attributes"}
+    assert {k for k in update["diff"]["before"] if update["diff"]["before"][k] != update["diff"]["after"][k]} == {
+        "attributes"
+    }
     assert rerun2["changed"] is False
     assert check_delete["changed"] is True and check_delete["diff"]["after"] == {}
     assert attributes(aws)["ConnectionSettings"]["IdleTimeout"] == 120
@@ -116,24 +134,48 @@ def test_scheme_cannot_change(ansible: Any, aws: Any) -> None:
 def test_listeners_stickiness_subnets_security_groups(ansible: Any, aws: Any) -> None:
     ec2 = aws.client("ec2")
     zones = default_subnets(aws)
-    (az1, s1), (az2, s2), (az3, s3) = sorted(zones.items())[:3]
+    s1, s2, s3 = [zones[z] for z in sorted(zones)[:3]]
     vpc = ec2.describe_subnets(SubnetIds=[s1])["Subnets"][0]["VpcId"]
     sg_a = ec2.create_security_group(GroupName="nginx-lb-secure", Description="lb", VpcId=vpc)["GroupId"]
     sg_b = ec2.create_security_group(GroupName="lb-extra", Description="lb", VpcId=vpc)["GroupId"]
-    first = dict(name=NAME, subnets=[s1, s2], security_group_ids=[sg_a], listeners=[
-        {"protocol": "HTTP", "load_balancer_port": 80, "stickiness": STICKY},
-        {"protocol": "TCP", "load_balancer_port": 8080, "instance_port": 8080},
-    ])
-    second = dict(name=NAME, subnets=[s1, s3], security_group_names=["nginx-lb-secure", "lb-extra"], listeners=[
-        {"protocol": "HTTP", "load_balancer_port": 80, "stickiness": {"type": "application", "cookie": "SESSIONID"}},
-        {"protocol": "TCP", "load_balancer_port": 8080, "instance_port": 8081},
-        {"protocol": "http", "load_balancer_port": 9000, "instance_port": 80},
-    ])
-    only_new = dict(name=NAME, purge_listeners=False, listeners=[
-        {"protocol": "HTTP", "load_balancer_port": 9001, "instance_port": 80,
-         "stickiness": {"type": "loadbalancer"}}])
-    r1, r2, r3, r4, r5 = ansible.run_tasks([task(**first), task(**second), task(**second), task(**only_new),
-                                           task(**only_new)])
+    first = dict(
+        name=NAME,
+        subnets=[s1, s2],
+        security_group_ids=[sg_a],
+        listeners=[
+            {"protocol": "HTTP", "load_balancer_port": 80, "stickiness": STICKY},
+            {"protocol": "TCP", "load_balancer_port": 8080, "instance_port": 8080},
+        ],
+    )
+    second = dict(
+        name=NAME,
+        subnets=[s1, s3],
+        security_group_names=["nginx-lb-secure", "lb-extra"],
+        listeners=[
+            {
+                "protocol": "HTTP",
+                "load_balancer_port": 80,
+                "stickiness": {"type": "application", "cookie": "SESSIONID"},
+            },
+            {"protocol": "TCP", "load_balancer_port": 8080, "instance_port": 8081},
+            {"protocol": "http", "load_balancer_port": 9000, "instance_port": 80},
+        ],
+    )
+    only_new = dict(
+        name=NAME,
+        purge_listeners=False,
+        listeners=[
+            {
+                "protocol": "HTTP",
+                "load_balancer_port": 9001,
+                "instance_port": 80,
+                "stickiness": {"type": "loadbalancer"},
+            }
+        ],
+    )
+    r1, r2, r3, r4, r5 = ansible.run_tasks(
+        [task(**first), task(**second), task(**second), task(**only_new), task(**only_new)]
+    )
     assert r1["changed"] is True and r1["load_balancer"]["subnets"] == sorted([s1, s2])
     assert r2["changed"] is True, r2
     assert r2["diff"]["before"]["subnets"] == sorted([s1, s2]) and r2["diff"]["after"]["subnets"] == sorted([s1, s3])
@@ -166,15 +208,19 @@ def test_zones_map_to_default_subnets(ansible: Any, aws: Any) -> None:
 def test_register_and_deregister_instances(ansible: Any, aws: Any) -> None:
     ec2 = aws.client("ec2")
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    ids = [i["InstanceId"] for i in ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2,
-                                                        InstanceType="t3.micro")["Instances"]]
+    ids = [
+        i["InstanceId"]
+        for i in ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2, InstanceType="t3.micro")["Instances"]
+    ]
     i1, i2 = sorted(ids)
-    reg, rerun, swap, keep = ansible.run_tasks([
-        task(name=NAME, instance_ids=[i1], wait=True, wait_timeout=60),
-        task(name=NAME, instance_ids=[i1]),
-        task(name=NAME, instance_ids=[i2], purge_instance_ids=True),
-        task(name=NAME, instance_ids=[i1], purge_instance_ids=False),
-    ])
+    reg, rerun, swap, keep = ansible.run_tasks(
+        [
+            task(name=NAME, instance_ids=[i1], wait=True, wait_timeout=60),
+            task(name=NAME, instance_ids=[i1]),
+            task(name=NAME, instance_ids=[i2], purge_instance_ids=True),
+            task(name=NAME, instance_ids=[i1], purge_instance_ids=False),
+        ]
+    )
     assert reg["changed"] is True and not reg.get("failed"), reg
     assert reg["load_balancer"]["instances"][0]["instance_id"] == i1
     assert reg["load_balancer"]["instances"][0]["state"] == "InService"
@@ -195,8 +241,12 @@ BAD_INPUT = [
     ("target-no-colon", {"health_check": {"target": "HTTP80/index.html"}}, "health_check.target", "HTTP80"),
     ("target-ftp", {"health_check": {"target": "FTP:80"}}, "health_check.target", "FTP"),
     ("target-http-no-path", {"health_check": {"target": "HTTP:80"}}, "health_check.target", "path"),
-    ("stickiness-on-tcp", {"listeners": [{"protocol": "TCP", "load_balancer_port": 80, "stickiness": STICKY}]},
-     "listeners[0].stickiness", "TCP"),
+    (
+        "stickiness-on-tcp",
+        {"listeners": [{"protocol": "TCP", "load_balancer_port": 80, "stickiness": STICKY}]},
+        "listeners[0].stickiness",
+        "TCP",
+    ),
     ("unknown-subnet", {"subnets": ["subnet-0123456789abcdef0"]}, "subnets", "subnet-0123456789abcdef0"),
     ("unknown-sg-id", {"security_group_ids": ["sg-0123456789abcdef0"]}, "security_group_ids", "sg-0123456789abcdef0"),
     ("unknown-sg-name", {"security_group_names": ["no-such-group"]}, "security_group_names", "no-such-group"),
@@ -204,13 +254,25 @@ BAD_INPUT = [
     ("unknown-zone", {"zones": ["xx-nowhere-1z"]}, "zones", "xx-nowhere-1z"),
     ("interval-le-timeout", {"health_check": {"timeout": 30, "interval": 30}}, "health_check.timeout", "less than"),
     ("healthy-threshold-11", {"health_check": {"healthy_threshold": 11}}, "health_check.healthy_threshold", "2 and 10"),
-    ("unhealthy-threshold-1", {"health_check": {"unhealthy_threshold": 1}}, "health_check.unhealthy_threshold",
-     "2 and 10"),
-    ("bad-lb-port", {"listeners": [{"protocol": "HTTP", "load_balancer_port": 70000}]},
-     "listeners[0].load_balancer_port", "65535"),
+    (
+        "unhealthy-threshold-1",
+        {"health_check": {"unhealthy_threshold": 1}},
+        "health_check.unhealthy_threshold",
+        "2 and 10",
+    ),
+    (
+        "bad-lb-port",
+        {"listeners": [{"protocol": "HTTP", "load_balancer_port": 70000}]},
+        "listeners[0].load_balancer_port",
+        "65535",
+    ),
     ("bad-protocol", {"listeners": [{"protocol": "UDP", "load_balancer_port": 53}]}, "listeners[0].protocol", "UDP"),
-    ("https-without-cert", {"listeners": [{"protocol": "HTTPS", "load_balancer_port": 443}]},
-     "listeners[0].ssl_certificate_id", "certificate"),
+    (
+        "https-without-cert",
+        {"listeners": [{"protocol": "HTTPS", "load_balancer_port": 443}]},
+        "listeners[0].ssl_certificate_id",
+        "certificate",
+    ),
     ("draining-timeout", {"connection_draining": {"timeout": 4000}}, "connection_draining.timeout", "3600"),
     ("idle-timeout", {"idle_timeout": 0}, "idle_timeout", "4000"),
     ("subnets-and-zones", {"subnets": ["subnet-0123456789abcdef0"], "zones": ["us-east-1a"]}, "zones", "not both"),
@@ -218,22 +280,46 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(("args", "param", "words"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT])
-def test_bad_input(ansible: Any, aws: Any, args: dict[str, Any], param: str, words: str) -> None:
-    before = snapshot(aws)
-    res = ansible.run_tasks([{MOD: {"name": NAME, **args}}])[0]
+@pytest.fixture(scope="module")
+def bad_input_results(local_aws: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every bad input of the table, run once as the tasks of one playbook (one ansible-playbook start)."""
+    from conftest import AnsibleRunner
+
+    local_aws.reset()
+    before = snapshot(local_aws)
+    runner = AnsibleRunner(local_aws, tmp_path_factory.mktemp("classic_elb_bad_input"))
+    results = runner.run_tasks([{MOD: {"name": NAME, **args}} for _, args, _, _ in BAD_INPUT])
+    return {"results": dict(zip([c[0] for c in BAD_INPUT], results)), "before": before, "after": snapshot(local_aws)}
+
+
+@pytest.mark.parametrize(
+    ("case", "param", "words"), [(c[0], c[2], c[3]) for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
+)
+def test_bad_input(bad_input_results: dict[str, Any], case: str, param: str, words: str) -> None:
+    res = bad_input_results["results"][case]
     assert res.get("failed") is True, res
     assert f"parameter '{param}'" in res["msg"], res["msg"]
     assert words in res["msg"], res["msg"]
-    assert snapshot(aws) == before
+    assert res.get("parameter") == param
 
 
-# -- faults -------------------------------------------------------------------------------------------------------------
+def test_bad_input_leaves_nothing(bad_input_results: dict[str, Any]) -> None:
+    assert bad_input_results["after"] == bad_input_results["before"]
+
+
+# -- faults ------------------------------------------------------------------------------------------
 def test_converges_under_faults(ansible_faulty: Any, ansible: Any, aws: Any) -> None:
-    full = dict(name=NAME, idle_timeout=90, connection_draining={"enabled": True, "timeout": 120},
-                health_check={"target": "HTTP:80/health", "interval": 10, "timeout": 5},
-                listeners=[{"protocol": "HTTP", "load_balancer_port": 80, "stickiness": STICKY},
-                           {"protocol": "TCP", "load_balancer_port": 8080}], tags={"project": "webfleet"})
+    full = dict(
+        name=NAME,
+        idle_timeout=90,
+        connection_draining={"enabled": True, "timeout": 120},
+        health_check={"target": "HTTP:80/health", "interval": 10, "timeout": 5},
+        listeners=[
+            {"protocol": "HTTP", "load_balancer_port": 80, "stickiness": STICKY},
+            {"protocol": "TCP", "load_balancer_port": 8080},
+        ],
+        tags={"project": "webfleet"},
+    )
     first, second = ansible_faulty.run_tasks([task(**full), task(**full)])
     assert first["changed"] is True and not first.get("failed"), first
     assert second["changed"] is False and not second.get("failed"), second
@@ -243,8 +329,9 @@ def test_converges_under_faults(ansible_faulty: Any, ansible: Any, aws: Any) -> 
     d = describe(aws)
     assert d["HealthCheck"]["Target"] == "HTTP:80/health"
     assert attributes(aws)["ConnectionDraining"] == {"Enabled": True, "Timeout": 120}
-    assert [x["PolicyNames"] for x in sorted(d["ListenerDescriptions"], key=lambda x: x["Listener"]["LoadBalancerPort"])] \
-        == [["webfleet-lb-cookie-80-300"], []]
+    assert [
+        x["PolicyNames"] for x in sorted(d["ListenerDescriptions"], key=lambda x: x["Listener"]["LoadBalancerPort"])
+    ] == [["webfleet-lb-cookie-80-300"], []]
     gone = ansible_faulty.run_tasks([task(name=NAME, state="absent"), task(name=NAME, state="absent")])
     assert [g["changed"] for g in gone] == [True, False]
     assert describe(aws) is None

@@ -392,3 +392,113 @@ def test_subnet_problems() -> None:
 )
 def test_valid_name(name: str | None, ok: bool) -> None:
     assert E.valid_name(name) is ok
+
+
+# -- nothing half-made: a failure after CreateLoadBalancer deletes the new load balancer -------------------------
+class FakeELB:
+    """Just enough of an elb client to drive ELBState.apply; one call can be made to fail."""
+
+    def __init__(self, fail_on: str) -> None:
+        self.fail_on = fail_on
+        self.lb: dict | None = None
+        self.calls: list[str] = []
+
+    def _maybe_fail(self, op: str) -> None:
+        from botocore.exceptions import ClientError
+
+        self.calls.append(op)
+        if op == self.fail_on:
+            raise ClientError({"Error": {"Code": "InvalidConfigurationRequest", "Message": "boom"}}, op)
+
+    def create_load_balancer(self, **kw: object) -> dict:
+        self._maybe_fail("create_load_balancer")
+        self.lb = {
+            "LoadBalancerName": kw["LoadBalancerName"],
+            "Scheme": kw["Scheme"],
+            "Subnets": kw["Subnets"],
+            "SecurityGroups": kw["SecurityGroups"],
+            "Instances": [],
+            "Policies": {},
+            "ListenerDescriptions": [{"Listener": x, "PolicyNames": []} for x in kw["Listeners"]],
+            "HealthCheck": {
+                "Target": "TCP:80",
+                "Timeout": 5,
+                "Interval": 30,
+                "UnhealthyThreshold": 2,
+                "HealthyThreshold": 10,
+            },
+        }
+        return {}
+
+    def describe_load_balancers(self, **_: object) -> dict:
+        return {"LoadBalancerDescriptions": [self.lb] if self.lb else []}
+
+    def describe_load_balancer_attributes(self, **_: object) -> dict:
+        return {"LoadBalancerAttributes": {}}
+
+    def describe_tags(self, **_: object) -> dict:
+        return {"TagDescriptions": []}
+
+    def delete_load_balancer(self, **_: object) -> None:
+        self.calls.append("delete_load_balancer")
+        self.lb = None
+
+    def __getattr__(self, op: str):
+        return lambda **_: self._maybe_fail(op)
+
+
+class FakeModule:
+    def __init__(self, client: FakeELB) -> None:
+        self.params = {
+            "purge_listeners": True,
+            "tags": None,
+            "purge_tags": True,
+            "purge_instance_ids": False,
+            "scheme": "internet-facing",
+        }
+        self._client = client
+        self.undo: list = []
+
+    def client(self, _service: str) -> FakeELB:
+        return self._client
+
+    def on_failure(self, description: str, undo) -> None:
+        self.undo.append((description, undo))
+
+
+@pytest.mark.parametrize(
+    "fail_on",
+    [
+        "configure_health_check",
+        "modify_load_balancer_attributes",
+        "create_lb_cookie_stickiness_policy",
+        "register_instances_with_load_balancer",
+    ],
+)
+def test_failure_after_create_registers_delete(fail_on: str) -> None:
+    from botocore.exceptions import ClientError
+
+    fake = FakeELB(fail_on)
+    module = FakeModule(fake)
+    state = E.ELBState(module, "nginx-lb")
+    listeners = E.normalise_listeners(
+        [{"protocol": "HTTP", "load_balancer_port": 80, "stickiness": {"type": "loadbalancer", "expiration": 60}}]
+    )
+    after = {
+        "name": "nginx-lb",
+        "scheme": "internet-facing",
+        "subnets": ["subnet-a"],
+        "security_groups": ["sg-1"],
+        "listeners": listeners,
+        "health_check": E.normalise_health_check(HC),
+        "attributes": E.normalise_attributes(True, {"enabled": True, "timeout": 300}, 60),
+        "tags": {},
+        "instances": ["i-1"],
+    }
+    with pytest.raises(ClientError):
+        state.apply(after, {})
+    assert fake.lb is not None and fail_on in fake.calls
+    assert module.undo[0][0] == "delete the new load balancer 'nginx-lb'"
+    for _, undo in reversed(module.undo):  # what AWSModule.fail does
+        undo()
+    assert fake.lb is None
