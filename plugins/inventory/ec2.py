@@ -1,0 +1,417 @@
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Mapping
+
+from ansible import constants as C
+from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import (
+    BOTO3_IMPORT_ERROR,
+    HAS_BOTO3,
+    MissingRegionError,
+    aws_client,
+    session_region,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.inventory_ec2 import (
+    add_autoscaling,
+    add_load_balancers,
+    asg_group,
+    check_filter_name,
+    check_hostname_preference,
+    choose_hostname,
+    elb_group,
+    filter_list,
+    instance_record,
+    region_error_is_skippable,
+    region_group,
+    unique_hostnames,
+    zone_group,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+except ImportError:  # reported in parse()
+    pass
+
+
+DOCUMENTATION = r"""
+name: ec2
+short_description: EC2 instances as an inventory, grouped by Auto Scaling group, zone and load balancer
+description:
+  - Reads EC2 instances with C(DescribeInstances) (1,000 per page) from one or more regions, queried concurrently.
+  - Built-in groups (names sanitized, every character other than letters, digits and C(_) becomes C(_)) are
+    C(aws_ec2) (every host), C(region_<region>) (e.g. C(region_us_east_1)), C(az_<zone>) (e.g. C(az_us_east_1a)),
+    C(asg_<group>) for instances of an Auto Scaling group, and with O(include_elb_groups) C(elb_<name>) for every
+    classic load balancer an instance is registered in.
+  - The lifecycle state of Auto Scaling members comes from one paginated C(DescribeAutoScalingGroups) per region
+    (100 groups a page, members included), made only when an instance carries the C(aws:autoscaling:groupName) tag.
+    No call is ever made per host.
+  - With O(cache), the cache holds the normalised instance records (plain JSON data) and the inventory is built
+    from them by the same code as a live run, so hosts, groups, hostvars and the results of O(compose),
+    O(groups) and O(keyed_groups) are identical whether served live or from cache.
+    The cache key includes the options that change what is queried (regions, filters, endpoints, ...).
+  - The configuration file name must end in C(ec2.yml) or C(ec2.yaml).
+author: webfleet.aws contributors
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description: The name of this plugin; it must be C(webfleet.aws.ec2) for the file to be read by it.
+    required: true
+    type: str
+    choices: [webfleet.aws.ec2]
+  regions:
+    description:
+      - Regions to read, queried concurrently.
+      - When empty, the one region of the environment or profile (C(AWS_REGION), C(AWS_DEFAULT_REGION),
+        the profile's region). All regions are never queried unless listed.
+      - A region answering C(AuthFailure), C(OptInRequired) or C(UnauthorizedOperation) is skipped with a warning
+        naming it, unless every region does so (then the credentials are wrong and the inventory fails).
+        Any other error fails the inventory with the region and the operation named.
+    type: list
+    elements: str
+    default: []
+  filters:
+    description:
+      - 'EC2 C(DescribeInstances) filters, name to value or list of values, for example
+        C({"instance-state-name": "running", "tag:Role": "web"}).'
+      - Names are checked against the API's filter list before any call.
+    type: dict
+    default: {instance-state-name: running}
+  include_filters:
+    description:
+      - More filter dictionaries; each is a separate query (not combined with O(filters)) and its instances are
+        added to those of O(filters). Keep the list short, every entry is one more query per region.
+    type: list
+    elements: dict
+    default: []
+  exclude_filters:
+    description:
+      - Filter dictionaries; instances matching any of them are left out, whatever O(filters) and O(include_filters)
+        say. Every entry is one more query per region.
+    type: list
+    elements: dict
+    default: []
+  hostnames:
+    description:
+      - Ordered preference for the inventory hostname; the first non-empty one wins (the instance id when none is).
+      - Entries are C(public-dns-name) (alias C(dns-name)), C(private-dns-name), C(private-ip-address),
+        C(ip-address) (alias C(public-ip-address)), C(instance-id), C(tag:<Key>) (e.g. C(tag:Name)).
+      - Duplicate hostnames are made unique predictably, every instance sharing a name becomes
+        C(<name>_<instance id>) (all of them, so a name does not depend on the order the API lists instances in).
+      - C(ansible_host) is the chosen value when it is an address or DNS name, otherwise the public IP address,
+        else the private IP address. Use O(compose) to choose differently.
+    type: list
+    elements: str
+    default: [public-dns-name, private-dns-name, private-ip-address, instance-id]
+  include_lifecycle_state:
+    description: Read the Auto Scaling lifecycle state (C(InService), C(Pending), C(Terminating), ...) of ASG members.
+    type: bool
+    default: true
+  include_elb_groups:
+    description: Add C(elb_<name>) groups and a C(load_balancers) hostvar from one paginated C(DescribeLoadBalancers).
+    type: bool
+    default: false
+  hostvars_prefix:
+    description: Prefix for the names of the hostvars this plugin sets (not C(ansible_host)).
+    type: str
+    default: ''
+  hostvars_suffix:
+    description: Suffix for the names of the hostvars this plugin sets (not C(ansible_host)).
+    type: str
+    default: ''
+  profile:
+    description: A named profile of the AWS shared credentials/config files.
+    type: str
+    aliases: [aws_profile]
+    env: [{name: AWS_PROFILE}, {name: AWS_DEFAULT_PROFILE}]
+  access_key:
+    description: AWS access key id; the profile or instance role when unset.
+    type: str
+    aliases: [aws_access_key_id, aws_access_key]
+    env: [{name: AWS_ACCESS_KEY_ID}, {name: AWS_ACCESS_KEY}]
+  secret_key:
+    description: AWS secret access key.
+    type: str
+    aliases: [aws_secret_access_key, aws_secret_key]
+    env: [{name: AWS_SECRET_ACCESS_KEY}, {name: AWS_SECRET_KEY}]
+  session_token:
+    description: Session token for temporary credentials.
+    type: str
+    aliases: [aws_session_token, security_token]
+    env: [{name: AWS_SESSION_TOKEN}, {name: AWS_SECURITY_TOKEN}]
+  endpoint_url:
+    description:
+      - Send API requests to this URL instead of AWS's, e.g. the local endpoint C(http://127.0.0.1:5000).
+    type: str
+    aliases: [aws_endpoint_url]
+    env: [{name: AWS_ENDPOINT_URL}]
+  endpoint_urls:
+    description:
+      - Per-region endpoint URLs (region name to URL), overriding O(endpoint_url) for those regions,
+        e.g. VPC interface endpoints.
+    type: dict
+    default: {}
+notes:
+  - Hostvars are instance_id, instance_type, image_id, state, private_ip_address, public_ip_address,
+    private_dns_name, public_dns_name, placement (availability_zone, tenancy, group_name), availability_zone,
+    region, subnet_id, vpc_id, key_name, architecture, platform, security_groups (list of group_id/group_name),
+    tags (dict), launch_time (ISO 8601), asg_name (from the C(aws:autoscaling:groupName) tag), lifecycle_state,
+    launch_template (id, name, version), load_balancers (with O(include_elb_groups)), and ansible_host.
+  - Every API call goes through the collection's retry policy (throttling and 5xx answers).
+requirements:
+  - boto3 >= 1.34
+  - botocore >= 1.34
+"""
+
+EXAMPLES = r"""
+# inventories/aws/aws.ec2.yml
+plugin: webfleet.aws.ec2
+regions: [us-east-1, eu-west-1]
+filters:
+  instance-state-name: running
+exclude_filters:
+  - tag:Role: builder
+hostnames: [tag:Name, private-ip-address]
+keyed_groups:
+  - key: tags.Role
+    prefix: role
+  - key: instance_type
+    prefix: type
+groups:
+  serving: lifecycle_state == 'InService'
+compose:
+  ansible_host: private_ip_address
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/webfleet/inventory
+cache_timeout: 300
+"""
+
+CACHE_FORMAT = 1
+CONNECTION_KEYS = ("profile", "access_key", "secret_key", "session_token", "endpoint_url")
+# Options that change what is queried: part of the cache key, so a changed query misses the cache.
+QUERY_KEYS = ("regions", "filters", "include_filters", "exclude_filters", "include_lifecycle_state",
+              "include_elb_groups", "endpoint_url", "endpoint_urls", "profile")
+# An inventory should fail fast on a dead endpoint: fewer attempts than a playbook's modules.
+INVENTORY_RETRY = RetryPolicy(max_attempts=5)
+
+
+class RegionRefused(Exception):
+    """The region answered AuthFailure/OptInRequired/UnauthorizedOperation."""
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "webfleet.aws.ec2"
+
+    def verify_file(self, path: str) -> bool:
+        return super().verify_file(path) and path.endswith(("ec2.yml", "ec2.yaml"))
+
+    # ------------------------------------------------------------------ config
+    def _check_config(self, path: str, config: Mapping[str, Any]) -> None:
+        defs = C.config.get_configuration_definitions("inventory", self._load_name) or {}
+        valid = set(defs)
+        for definition in defs.values():
+            valid.update(definition.get("aliases") or ())
+        unknown = sorted(set(config) - valid)
+        if unknown:
+            raise AnsibleParserError(
+                f"{path}: unknown option(s) {', '.join(unknown)} for {self.NAME}; "
+                f"valid options are {', '.join(sorted(defs))} (see ansible-doc -t inventory {self.NAME})")
+        problems = []
+        for option in ("filters",):
+            problems += [f"{option}: {m}" for m in map(check_filter_name, self.get_option(option) or {}) if m]
+        for option in ("include_filters", "exclude_filters"):
+            for index, entry in enumerate(self.get_option(option) or []):
+                if not isinstance(entry, Mapping) or not entry:
+                    problems.append(f"{option}[{index}]: must be a non-empty dictionary of filters")
+                    continue
+                problems += [f"{option}[{index}]: {m}" for m in map(check_filter_name, entry) if m]
+        problems += [f"hostnames: {m}" for m in map(check_hostname_preference, self.get_option("hostnames")) if m]
+        if problems:
+            raise AnsibleParserError(f"{path}: " + "; ".join(problems))
+
+    def _connection(self) -> dict[str, Any]:
+        return {key: self.get_option(key) for key in CONNECTION_KEYS}
+
+    def _regions(self, path: str) -> list[str]:
+        regions = list(dict.fromkeys(r for r in self.get_option("regions") or [] if r))
+        if not regions:
+            region = session_region(self._connection())
+            if not region:
+                raise AnsibleParserError(
+                    f"{path}: no region to read; set 'regions' in the file, or AWS_REGION / AWS_DEFAULT_REGION, "
+                    "or a profile with a region")
+            regions = [region]
+        return regions
+
+    # ------------------------------------------------------------------ query
+    def _query_region(self, region: str) -> list[dict[str, Any]]:
+        """The records of one region (raises RegionRefused or AnsibleError)."""
+        options = self._connection()
+        endpoint = (self.get_option("endpoint_urls") or {}).get(region)
+        if endpoint:
+            options["endpoint_url"] = endpoint
+        operation = "DescribeInstances"
+        try:
+            ec2 = aws_client("ec2", options, region=region, policy=INVENTORY_RETRY)
+            queries = [self.get_option("filters") or {}, *(self.get_option("include_filters") or [])]
+            excluded: set[str] = set()
+            for exclude in self.get_option("exclude_filters") or []:
+                excluded.update(i["InstanceId"] for i in self._instances(ec2, exclude))
+            records: list[dict[str, Any]] = []
+            seen: set[str] = set(excluded)
+            for query in queries:
+                for inst in self._instances(ec2, query):
+                    if inst["InstanceId"] not in seen:
+                        seen.add(inst["InstanceId"])
+                        records.append(instance_record(inst, region))
+            if self.get_option("include_lifecycle_state") and any(r["asg_name"] for r in records):
+                operation = "DescribeAutoScalingGroups"
+                autoscaling = aws_client("autoscaling", options, region=region, policy=INVENTORY_RETRY)
+                groups = [g for page in autoscaling.get_paginator("describe_auto_scaling_groups").paginate(
+                    PaginationConfig={"PageSize": 100}) for g in page.get("AutoScalingGroups", [])]
+                add_autoscaling(records, groups)
+            if self.get_option("include_elb_groups"):
+                operation = "DescribeLoadBalancers"
+                elb = aws_client("elb", options, region=region, policy=INVENTORY_RETRY)
+                balancers = [lb for page in elb.get_paginator("describe_load_balancers").paginate(
+                    PaginationConfig={"PageSize": 400}) for lb in page.get("LoadBalancerDescriptions", [])]
+                add_load_balancers(records, balancers)
+            return records
+        except ClientError as exc:
+            code = error_code(exc)
+            message = exc.response.get("Error", {}).get("Message", "")
+            if region_error_is_skippable(code):
+                raise RegionRefused(f"region {region} refused {operation} ({code}: {message})") from exc
+            hint = " Check the filter names and values." if code.startswith("InvalidParameter") else ""
+            raise AnsibleError(f"{self.NAME}: {operation} in region {region} failed: {code}: {message}.{hint}") from exc
+        except EndpointConnectionError as exc:
+            url = options.get("endpoint_url") or "AWS's endpoint"
+            raise AnsibleError(
+                f"{self.NAME}: cannot reach {url} for region {region} ({operation}): {exc}. "
+                "Check endpoint_url / endpoint_urls / AWS_ENDPOINT_URL and the network.") from exc
+        except NoCredentialsError as exc:
+            raise AnsibleError(
+                f"{self.NAME}: no AWS credentials for region {region}: set access_key/secret_key, a profile, "
+                "or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY") from exc
+        except (BotoCoreError, MissingRegionError, ValueError) as exc:
+            raise AnsibleError(f"{self.NAME}: {operation} in region {region} failed: {exc}") from exc
+
+    @staticmethod
+    def _instances(ec2: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for page in ec2.get_paginator("describe_instances").paginate(
+                Filters=filter_list(filters), PaginationConfig={"PageSize": 1000}):
+            for reservation in page.get("Reservations", ()):
+                out.extend(reservation.get("Instances", ()))
+        return out
+
+    def _fetch(self, regions: list[str]) -> list[dict[str, Any]]:
+        """Records of every region, in the order of ``regions`` (whatever order the threads finish in)."""
+        with ThreadPoolExecutor(max_workers=min(len(regions), 16)) as pool:
+            futures = [pool.submit(self._query_region, region) for region in regions]
+        records: list[dict[str, Any]] = []
+        refused: list[str] = []
+        failures: list[str] = []
+        for future in futures:
+            try:
+                records.extend(future.result())
+            except RegionRefused as exc:
+                refused.append(str(exc))
+            except AnsibleError as exc:
+                failures.append(str(exc.message))
+        if failures:
+            raise AnsibleError("; ".join(failures))
+        if refused and len(refused) == len(regions):
+            raise AnsibleError(f"{self.NAME}: every region refused the credentials: " + "; ".join(refused)
+                               + ". Check the credentials/profile and that the regions are enabled for the account.")
+        for message in refused:
+            self.display.warning(f"{self.NAME}: skipping {message}")
+        return records
+
+    # ------------------------------------------------------------------ build
+    def _populate(self, records: list[dict[str, Any]]) -> None:
+        """Build hosts, groups and hostvars from records: the one code path for live and cached data."""
+        inventory = self.inventory
+        preferences = self.get_option("hostnames")
+        prefix, suffix = self.get_option("hostvars_prefix") or "", self.get_option("hostvars_suffix") or ""
+        compose = self.get_option("compose")
+        groups = self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        strict = self.get_option("strict")
+        constructed = bool(compose or groups or keyed_groups)
+
+        chosen = [choose_hostname(r, preferences) for r in records]
+        names = unique_hostnames([c[0] for c in chosen], [r["instance_id"] for r in records])
+        inventory.add_group("aws_ec2")
+        known_groups: set[str] = {"aws_ec2"}
+
+        def group(name: str, host: str) -> None:
+            if name not in known_groups:
+                inventory.add_group(name)
+                known_groups.add(name)
+            inventory.add_child(name, host)
+
+        for record, name, (_, address) in zip(records, names, chosen):
+            hostvars = {f"{prefix}{k}{suffix}": v for k, v in record.items()} if prefix or suffix else dict(record)
+            hostvars["ansible_host"] = address
+            inventory.add_host(name, group="aws_ec2")
+            for key, value in hostvars.items():
+                inventory.set_variable(name, key, value)
+            group(region_group(record["region"]), name)
+            if record["availability_zone"]:
+                group(zone_group(record["availability_zone"]), name)
+            if record["asg_name"]:
+                group(asg_group(record["asg_name"]), name)
+            for lb in record.get("load_balancers") or ():
+                group(elb_group(lb), name)
+            if constructed:
+                if compose:
+                    self._set_composite_vars(compose, hostvars, name, strict=strict)
+                    host_vars = inventory.get_host(name).vars
+                    for var in compose:
+                        if var in host_vars:
+                            hostvars[var] = host_vars[var]
+                self._add_host_to_composed_groups(groups, hostvars, name, strict=strict, fetch_hostvars=False)
+                self._add_host_to_keyed_groups(keyed_groups, hostvars, name, strict=strict, fetch_hostvars=False)
+
+    # ------------------------------------------------------------------ entry
+    def _cache_key(self, path: str, regions: list[str]) -> str:
+        query = {k: self.get_option(k) for k in QUERY_KEYS}
+        query["regions"] = regions
+        digest = hashlib.sha256(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:10]
+        return f"{self.get_cache_key(path)}_{digest}"
+
+    def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
+        super().parse(inventory, loader, path, cache)
+        if not HAS_BOTO3:
+            raise AnsibleError(f"{self.NAME} needs boto3 and botocore: {BOTO3_IMPORT_ERROR}")
+        config = self._read_config_data(path)
+        self._check_config(path, config)
+        regions = self._regions(path)
+
+        use_cache = bool(self.get_option("cache"))
+        key = self._cache_key(path, regions) if use_cache else ""
+        records = None
+        if use_cache and cache:
+            try:
+                cached = self._cache[key]
+                if isinstance(cached, Mapping) and cached.get("format") == CACHE_FORMAT:
+                    records = cached["records"]
+            except KeyError:
+                pass
+        if records is None:
+            records = self._fetch(regions)
+            if use_cache:
+                self._cache[key] = {"format": CACHE_FORMAT, "records": records}
+        self._populate(records)
