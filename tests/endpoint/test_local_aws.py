@@ -259,3 +259,81 @@ def test_alarm_with_actions_disabled_does_not_scale(aws: Endpoint) -> None:
     cw.disable_alarm_actions(AlarmNames=["cpu-high"])
     cw.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="load test")
     assert group(aws)["DesiredCapacity"] == 1
+
+
+# --- 3. Notification configurations ---------------------------------------------------------
+
+LAUNCH_TERMINATE = ["autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_LAUNCH_ERROR",
+                    "autoscaling:EC2_INSTANCE_TERMINATE", "autoscaling:EC2_INSTANCE_TERMINATE_ERROR"]
+
+
+def test_notification_configuration_lifecycle(aws: Endpoint) -> None:
+    make_group(aws)
+    topic = aws.client("sns").create_topic(Name="asg-events")["TopicArn"]
+    asg = aws.client("autoscaling")
+    asg.put_notification_configuration(AutoScalingGroupName="web-asg", TopicARN=topic,
+                                       NotificationTypes=LAUNCH_TERMINATE)
+    rows = asg.describe_notification_configurations(AutoScalingGroupNames=["web-asg"])["NotificationConfigurations"]
+    assert sorted(r["NotificationType"] for r in rows) == sorted(LAUNCH_TERMINATE)
+    assert {(r["AutoScalingGroupName"], r["TopicARN"]) for r in rows} == {("web-asg", topic)}
+
+    # a second Put for the same topic replaces its types
+    asg.put_notification_configuration(AutoScalingGroupName="web-asg", TopicARN=topic,
+                                       NotificationTypes=["autoscaling:EC2_INSTANCE_LAUNCH"])
+    rows = asg.describe_notification_configurations(AutoScalingGroupNames=["web-asg"])["NotificationConfigurations"]
+    assert [r["NotificationType"] for r in rows] == ["autoscaling:EC2_INSTANCE_LAUNCH"]
+
+    asg.delete_notification_configuration(AutoScalingGroupName="web-asg", TopicARN=topic)
+    assert asg.describe_notification_configurations()["NotificationConfigurations"] == []
+
+
+def test_notification_configurations_go_with_their_group(aws: Endpoint) -> None:
+    make_group(aws, desired=0, min_size=0)
+    topic = aws.client("sns").create_topic(Name="asg-events")["TopicArn"]
+    asg = aws.client("autoscaling")
+    asg.put_notification_configuration(AutoScalingGroupName="web-asg", TopicARN=topic,
+                                       NotificationTypes=LAUNCH_TERMINATE)
+    asg.delete_auto_scaling_group(AutoScalingGroupName="web-asg", ForceDelete=True)
+    assert asg.describe_notification_configurations()["NotificationConfigurations"] == []
+
+
+@pytest.mark.parametrize("group_name,types", [
+    ("web-asg", ["autoscaling:EC2_INSTANCE_EXPLODE"]),
+    ("no-such-group", ["autoscaling:EC2_INSTANCE_LAUNCH"]),
+])
+def test_notification_configuration_validation(aws: Endpoint, group_name: str, types: list[str]) -> None:
+    make_group(aws)
+    topic = aws.client("sns").create_topic(Name="asg-events")["TopicArn"]
+    asg = aws.client("autoscaling")
+    with pytest.raises(ClientError) as exc:
+        asg.put_notification_configuration(AutoScalingGroupName=group_name, TopicARN=topic, NotificationTypes=types)
+    assert error_of(exc) == (400, "ValidationError")
+    assert asg.describe_notification_configurations()["NotificationConfigurations"] == []
+
+
+def test_describe_notification_types(aws: Endpoint) -> None:
+    types = aws.client("autoscaling").describe_auto_scaling_notification_types()["AutoScalingNotificationTypes"]
+    assert sorted(types) == sorted([*LAUNCH_TERMINATE, "autoscaling:TEST_NOTIFICATION"])
+
+
+# --- 4. Metrics collection ------------------------------------------------------------------
+
+def test_enable_and_disable_metrics_collection(aws: Endpoint) -> None:
+    make_group(aws)
+    asg = aws.client("autoscaling")
+
+    def enabled() -> set[str]:
+        return {m["Metric"] for m in group(aws)["EnabledMetrics"]}
+
+    asg.enable_metrics_collection(AutoScalingGroupName="web-asg", Granularity="1Minute",
+                                  Metrics=["GroupMinSize", "GroupMaxSize"])
+    asg.enable_metrics_collection(AutoScalingGroupName="web-asg", Granularity="1Minute",
+                                  Metrics=["GroupInServiceInstances"])
+    assert enabled() == {"GroupMinSize", "GroupMaxSize", "GroupInServiceInstances"}
+    assert {m["Granularity"] for m in group(aws)["EnabledMetrics"]} == {"1Minute"}
+    asg.disable_metrics_collection(AutoScalingGroupName="web-asg", Metrics=["GroupMaxSize"])
+    assert enabled() == {"GroupMinSize", "GroupInServiceInstances"}
+    asg.disable_metrics_collection(AutoScalingGroupName="web-asg")
+    assert enabled() == set()
+    asg.enable_metrics_collection(AutoScalingGroupName="web-asg", Granularity="1Minute")
+    assert "GroupTotalInstances" in enabled() and len(enabled()) > 10

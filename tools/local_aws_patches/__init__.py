@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 
 # Applied in this order; each module's apply() is independent of the others.
-PATCH_MODULES = ["elb", "autoscaling_policies"]
+PATCH_MODULES = ["elb", "autoscaling_policies", "autoscaling_notifications", "autoscaling_metrics"]
 
 
 def apply_all() -> list[str]:
