@@ -337,3 +337,61 @@ def test_enable_and_disable_metrics_collection(aws: Endpoint) -> None:
     assert enabled() == set()
     asg.enable_metrics_collection(AutoScalingGroupName="web-asg", Granularity="1Minute")
     assert "GroupTotalInstances" in enabled() and len(enabled()) > 10
+
+
+# --- 6. Instance refresh --------------------------------------------------------------------
+
+def refresh_until_done(aws: Endpoint, refresh_id: str, calls: int = 10) -> list[dict[str, Any]]:
+    seen = []
+    for _ in range(calls):
+        (refresh,) = aws.client("autoscaling").describe_instance_refreshes(
+            AutoScalingGroupName="web-asg", InstanceRefreshIds=[refresh_id])["InstanceRefreshes"]
+        seen.append(refresh)
+        if refresh["Status"] not in ("Pending", "InProgress", "Cancelling"):
+            break
+    return seen
+
+
+def test_instance_refresh_replaces_instances_from_new_template_version(aws: Endpoint) -> None:
+    make_clb(aws, "web-lb")
+    make_group(aws, desired=2, lb="web-lb")
+    ec2, asg = aws.client("ec2"), aws.client("autoscaling")
+    old = {i["InstanceId"] for i in group(aws)["Instances"]}
+    new_image = ec2.describe_images(Owners=["amazon"], Filters=[
+        {"Name": "name", "Values": ["al2023-ami-2023*arm64"]}])["Images"][0]["ImageId"]
+    ec2.create_launch_template_version(LaunchTemplateName="web-lt", SourceVersion="1",
+                                       LaunchTemplateData={"ImageId": new_image, "InstanceType": "t3.small"})
+    refresh_id = asg.start_instance_refresh(AutoScalingGroupName="web-asg",
+                                            Preferences={"MinHealthyPercentage": 50})["InstanceRefreshId"]
+    with pytest.raises(ClientError) as exc:
+        asg.start_instance_refresh(AutoScalingGroupName="web-asg")
+    assert error_of(exc) == (400, "InstanceRefreshInProgress")
+
+    seen = refresh_until_done(aws, refresh_id)
+    statuses = [r["Status"] for r in seen]
+    assert statuses[-1] == "Successful" and "InProgress" in statuses
+    assert seen[-1]["PercentageComplete"] == 100
+    assert [r["PercentageComplete"] for r in seen] == sorted(r["PercentageComplete"] for r in seen)
+
+    g = group(aws)
+    new = {i["InstanceId"] for i in g["Instances"]}
+    assert len(new) == 2 and not new & old
+    described = ec2.describe_instances(InstanceIds=sorted(new))["Reservations"]
+    assert {i["ImageId"] for r in described for i in r["Instances"]} == {new_image}
+    health = aws.client("elb").describe_instance_health(LoadBalancerName="web-lb")["InstanceStates"]
+    assert {h["InstanceId"] for h in health} == new
+    # a finished refresh no longer blocks the next one
+    asg.start_instance_refresh(AutoScalingGroupName="web-asg")
+
+
+def test_cancel_instance_refresh(aws: Endpoint) -> None:
+    make_group(aws, desired=2)
+    asg = aws.client("autoscaling")
+    with pytest.raises(ClientError) as exc:
+        asg.cancel_instance_refresh(AutoScalingGroupName="web-asg")
+    assert error_of(exc) == (400, "ActiveInstanceRefreshNotFound")
+    refresh_id = asg.start_instance_refresh(AutoScalingGroupName="web-asg")["InstanceRefreshId"]
+    assert asg.cancel_instance_refresh(AutoScalingGroupName="web-asg")["InstanceRefreshId"] == refresh_id
+    seen = refresh_until_done(aws, refresh_id)
+    assert seen[-1]["Status"] == "Cancelled"
+    asg.start_instance_refresh(AutoScalingGroupName="web-asg")  # allowed again once cancelled

@@ -4,7 +4,8 @@ from __future__ import annotations
 import importlib
 
 # Applied in this order; each module's apply() is independent of the others.
-PATCH_MODULES = ["elb", "autoscaling_policies", "autoscaling_notifications", "autoscaling_metrics"]
+PATCH_MODULES = ["elb", "autoscaling_policies", "autoscaling_notifications", "autoscaling_metrics",
+                  "autoscaling_refresh"]
 
 
 def apply_all() -> list[str]:
