@@ -1,7 +1,7 @@
 """The converged web server, checked over real HTTP from the host (issue 2, sections 3-6).
 
 One module-scoped parametrization per instance (Debian 12 with systemd, Ubuntu 24.04
-without an init system). Nothing here changes the instances; test_lifecycle.py does.
+without an init system). Nothing here changes the instances; test_2_lifecycle.py (run after this file) does.
 """
 from __future__ import annotations
 
