@@ -395,3 +395,28 @@ def test_cancel_instance_refresh(aws: Endpoint) -> None:
     seen = refresh_until_done(aws, refresh_id)
     assert seen[-1]["Status"] == "Cancelled"
     asg.start_instance_refresh(AutoScalingGroupName="web-asg")  # allowed again once cancelled
+
+
+# --- 7. Instances spread over the group's AZs -----------------------------------------------
+
+def test_group_instances_balanced_over_subnets_azs(aws: Endpoint) -> None:
+    subnets = default_subnets(aws)
+    zones = {s["AvailabilityZone"] for s in subnets}
+    make_group(aws, desired=4, max_size=6)
+
+    def per_zone() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for instance in group(aws)["Instances"]:
+            counts[instance["AvailabilityZone"]] = counts.get(instance["AvailabilityZone"], 0) + 1
+        return counts
+
+    assert per_zone() == {zone: 2 for zone in zones}
+    reservations = aws.client("ec2").describe_instances(Filters=[
+        {"Name": "tag:aws:autoscaling:groupName", "Values": ["web-asg"]},
+        {"Name": "instance-state-name", "Values": ["running"]}])["Reservations"]
+    assert {i["SubnetId"] for r in reservations for i in r["Instances"]} == {s["SubnetId"] for s in subnets}
+    asg = aws.client("autoscaling")
+    asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=2)
+    assert per_zone() == {zone: 1 for zone in zones}
+    asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=5)
+    assert sorted(per_zone().values()) == [2, 3]
