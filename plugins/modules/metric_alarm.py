@@ -1,0 +1,242 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: metric_alarm
+short_description: Manage a CloudWatch metric alarm
+description:
+  - Create, update or delete a CloudWatch alarm on a single metric with a static threshold.
+  - AWS replaces the whole alarm on every PutMetricAlarm, so options left unset take their defaults.
+  - The alarm is only put again when its definition differs; dimension order, action order, the threshold's
+    number form and the defaults AWS fills in (datapoints to alarm, treat missing data) are normalised first,
+    so a rerun with the same definition reports no change.
+version_added: 0.1.0
+author: webfleet.aws contributors
+options:
+  name:
+    description: Name of the alarm.
+    type: str
+    required: true
+  state:
+    description: Whether the alarm should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  metric_name:
+    description: Metric to watch.
+    type: str
+    default: CPUUtilization
+  namespace:
+    description: Namespace of the metric.
+    type: str
+    default: AWS/EC2
+  statistic:
+    description:
+      - Statistic of the metric (C(SampleCount), C(Average), C(Sum), C(Minimum), C(Maximum)).
+      - Defaults to C(Average) unless O(extended_statistic) is given; the two are mutually exclusive.
+    type: str
+  extended_statistic:
+    description: A percentile statistic such as C(p99) instead of O(statistic).
+    type: str
+  dimensions:
+    description: "Dimensions of the metric, for example C({AutoScalingGroupName: nginx-asg})."
+    type: dict
+  period:
+    description: Seconds per evaluated period; 10, 30 or a multiple of 60.
+    type: int
+    default: 300
+  evaluation_periods:
+    description: Number of most recent periods evaluated.
+    type: int
+    default: 1
+  datapoints_to_alarm:
+    description:
+      - Breaching data points (out of O(evaluation_periods)) that trigger the alarm.
+      - When unset, equal to O(evaluation_periods), as AWS does.
+    type: int
+  threshold:
+    description: Value compared with the statistic.
+    type: float
+  comparison_operator:
+    description: How the statistic is compared with O(threshold).
+    type: str
+    choices: [GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold]
+  alarm_actions:
+    description: ARNs run on the transition to ALARM (SNS topics, scaling policies, EC2 actions); at most 5.
+    type: list
+    elements: str
+  ok_actions:
+    description: ARNs run on the transition to OK; at most 5.
+    type: list
+    elements: str
+  insufficient_data_actions:
+    description: ARNs run on the transition to INSUFFICIENT_DATA; at most 5.
+    type: list
+    elements: str
+  treat_missing_data:
+    description: How missing data points are treated.
+    type: str
+    choices: [missing, breaching, notBreaching, ignore]
+    default: missing
+  unit:
+    description: Unit of the metric (for example C(Percent)); unset matches any unit.
+    type: str
+  description:
+    description: Description of the alarm.
+    type: str
+  actions_enabled:
+    description: Whether the actions run on state changes.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - webfleet.aws.connection
+  - webfleet.aws.connection.tags
+notes:
+  - O(threshold) and O(comparison_operator) are required with O(state=present).
+"""
+
+EXAMPLES = r"""
+- name: CPU high on the group -> scale out and notify (average CPU >= 80 % for one period of 300 s)
+  webfleet.aws.metric_alarm:
+    name: nginx-cpu-high
+    dimensions:
+      AutoScalingGroupName: nginx-asg
+    threshold: 80
+    comparison_operator: GreaterThanOrEqualToThreshold
+    alarm_actions:
+      - "{{ scale_out.policy_arn }}"
+      - "{{ topic.topic_arn }}"
+
+- name: CPU low -> scale in
+  webfleet.aws.metric_alarm:
+    name: nginx-cpu-low
+    dimensions:
+      AutoScalingGroupName: nginx-asg
+    threshold: 20
+    comparison_operator: LessThanOrEqualToThreshold
+    alarm_actions: ["{{ scale_in.policy_arn }}"]
+
+- name: Remove an alarm
+  webfleet.aws.metric_alarm:
+    name: nginx-cpu-low
+    state: absent
+"""
+
+RETURN = r"""
+alarm:
+  description: The alarm in snake_case (as DescribeAlarms reports it, with tags). The desired definition in check mode.
+  returned: state=present
+  type: dict
+  contains:
+    alarm_name: {description: Name., type: str}
+    alarm_arn: {description: ARN., type: str}
+    state_value: {description: OK, ALARM or INSUFFICIENT_DATA., type: str}
+    threshold: {description: Threshold., type: float}
+    dimensions: {description: Dimensions (list of name/value)., type: list}
+    tags: {description: Tags., type: dict}
+alarm_arn:
+  description: ARN of the alarm (null in check mode before creation).
+  returned: state=present
+  type: str
+"""
+
+from typing import Any  # noqa: E402
+
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (  # noqa: E402
+    COMPARISON_OPERATORS,
+    TREAT_MISSING,
+    alarm_param_problem,
+    alarm_view,
+    desired_alarm_view,
+    put_alarm_request,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (  # noqa: E402
+    compare_tags,
+    dict_to_tag_list,
+    tag_list_to_dict,
+)
+
+
+def read_alarm(cw: Any, name: str) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    alarms = cw.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm"]).get("MetricAlarms", [])
+    alarm = next((a for a in alarms if a["AlarmName"] == name), None)
+    if alarm is None:
+        return None, {}
+    return alarm, tag_list_to_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags"))
+
+
+def main() -> None:
+    module = AWSModule(argument_spec=dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        metric_name=dict(type="str", default="CPUUtilization"),
+        namespace=dict(type="str", default="AWS/EC2"),
+        statistic=dict(type="str"),
+        extended_statistic=dict(type="str"),
+        dimensions=dict(type="dict"),
+        period=dict(type="int", default=300),
+        evaluation_periods=dict(type="int", default=1),
+        datapoints_to_alarm=dict(type="int"),
+        threshold=dict(type="float"),
+        comparison_operator=dict(type="str", choices=list(COMPARISON_OPERATORS)),
+        alarm_actions=dict(type="list", elements="str"),
+        ok_actions=dict(type="list", elements="str"),
+        insufficient_data_actions=dict(type="list", elements="str"),
+        treat_missing_data=dict(type="str", default="missing", choices=list(TREAT_MISSING)),
+        unit=dict(type="str"),
+        description=dict(type="str"),
+        actions_enabled=dict(type="bool", default=True),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    ), required_if=[("state", "present", ("threshold", "comparison_operator"))])
+    p = module.params
+    if p["state"] == "present":
+        problem = alarm_param_problem(p)
+        if problem:
+            module.fail_param(*problem)
+    cw = module.client("cloudwatch")
+    name = p["name"]
+    with module.aws_errors(f"describe alarm '{name}'"):
+        current, tags = read_alarm(cw, name)
+    before = dict(alarm_view(current), tags=tags) if current else {}
+
+    if p["state"] == "absent":
+        if current and not module.check_mode:
+            with module.aws_errors(f"delete alarm '{name}'"):
+                cw.delete_alarms(AlarmNames=[name])
+        module.exit(before=before, after={})
+
+    to_tag, to_untag = compare_tags(tags, p["tags"], p["purge_tags"])
+    after_tags = {k: v for k, v in tags.items() if k not in to_untag}
+    after_tags.update(to_tag)
+    desired = dict(desired_alarm_view(p), tags=after_tags)
+    alarm = dict(desired, alarm_name=name, alarm_arn=(current or {}).get("AlarmArn"))
+    if current:
+        alarm = dict(snake(current), tags=tags)
+    if desired != before and not module.check_mode:
+        with module.aws_errors(f"put alarm '{name}'"):
+            request = put_alarm_request(name, desired)
+            if current is None:
+                request["Tags"] = dict_to_tag_list(after_tags)
+            if current is None or {k: v for k, v in desired.items() if k != "tags"} != \
+                    {k: v for k, v in before.items() if k != "tags"}:
+                cw.put_metric_alarm(**request)
+            if current is None:
+                module.on_failure(f"delete alarm {name}", lambda: cw.delete_alarms(AlarmNames=[name]))
+            else:
+                arn = current["AlarmArn"]
+                if to_untag:
+                    cw.untag_resource(ResourceARN=arn, TagKeys=to_untag)
+                if to_tag:
+                    cw.tag_resource(ResourceARN=arn, Tags=dict_to_tag_list(to_tag))
+            fresh, fresh_tags = read_alarm(cw, name)
+            alarm = dict(snake(fresh), tags=fresh_tags)
+    module.exit(before=before, after=desired, alarm=alarm, alarm_arn=alarm.get("alarm_arn"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+"""webfleet.aws.metric_alarm through Ansible against the local endpoint."""
+from __future__ import annotations
+
+import pytest
+from conftest import AnsibleRunner
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:nginx-events"
+POLICY = ("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1a2b3c4d-0000-1111-2222-333344445555:"
+          "autoScalingGroupName/nginx-asg:policyName/nginx-scale-out")
+HIGH = {"name": "nginx-cpu-high", "dimensions": {"AutoScalingGroupName": "nginx-asg"}, "threshold": 80,
+        "comparison_operator": "GreaterThanOrEqualToThreshold", "alarm_actions": [POLICY, TOPIC],
+        "tags": {"project": "webfleet"}}
+
+
+def run(ansible, args: dict, **kw) -> dict:
+    return ansible.run_tasks([{"webfleet.aws.metric_alarm": args}], **kw)[0]
+
+
+def alarms(aws) -> dict[str, dict]:
+    return {a["AlarmName"]: a for a in aws.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+
+
+def test_lifecycle(aws, ansible) -> None:
+    r = run(ansible, HIGH, check=True, diff=True)
+    assert r["changed"] and r["diff"]["after"]["threshold"] == 80.0 and r["alarm_arn"] is None
+    assert alarms(aws) == {}
+
+    # rerun with the same definition written differently: actions reordered, threshold as a string
+    same = dict(HIGH, alarm_actions=[TOPIC, POLICY], threshold="80.0", datapoints_to_alarm=1)
+    r, again = ansible.run_tasks([{"webfleet.aws.metric_alarm": HIGH}, {"webfleet.aws.metric_alarm": same}])
+    assert r["changed"] and not again["changed"], again
+    got = alarms(aws)["nginx-cpu-high"]
+    assert got["Period"] == 300 and got["Statistic"] == "Average" and got["Namespace"] == "AWS/EC2"
+    assert got["MetricName"] == "CPUUtilization" and got["EvaluationPeriods"] == 1
+    assert sorted(got["AlarmActions"]) == sorted([TOPIC, POLICY])
+    assert r["alarm"]["alarm_arn"] == got["AlarmArn"] == r["alarm_arn"]
+    assert r["alarm"]["state_value"] and r["alarm"]["tags"] == {"project": "webfleet"}
+
+    # update check mode, then update one attribute, then rerun
+    low = dict(HIGH, threshold=90)
+    r = run(ansible, low, check=True, diff=True)
+    assert r["changed"] and r["diff"]["before"]["threshold"] == 80.0 and r["diff"]["after"]["threshold"] == 90.0
+    assert alarms(aws)["nginx-cpu-high"]["Threshold"] == 80.0
+    r, again, retag = ansible.run_tasks([{"webfleet.aws.metric_alarm": low}, {"webfleet.aws.metric_alarm": low},
+                                         {"webfleet.aws.metric_alarm": dict(low, tags={"env": "lab"})}], diff=True)
+    assert r["changed"] and r["diff"]["after"]["threshold"] == 90.0 and not again["changed"]
+    assert retag["changed"] and retag["diff"]["after"]["tags"] == {"env": "lab"}
+    assert alarms(aws)["nginx-cpu-high"]["Threshold"] == 90.0
+    arn = alarms(aws)["nginx-cpu-high"]["AlarmArn"]
+    tags = aws.client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]
+    assert tags == [{"Key": "env", "Value": "lab"}]
+
+    absent = {"name": "nginx-cpu-high", "state": "absent"}
+    r = run(ansible, absent, check=True)
+    assert r["changed"] and "nginx-cpu-high" in alarms(aws)
+    r, again = ansible.run_tasks([{"webfleet.aws.metric_alarm": absent}] * 2)
+    assert r["changed"] and not again["changed"] and not again.get("failed")
+    assert alarms(aws) == {}
+
+
+BAD = [
+    ("unknown_operator", {"comparison_operator": "GreaterOrEqual"}, "comparison_operator"),
+    ("negative_period", {"period": -60}, "period"),
+    ("period_not_minute_multiple", {"period": 90}, "period"),
+    ("datapoints_over_evaluation", {"evaluation_periods": 2, "datapoints_to_alarm": 3}, "datapoints_to_alarm"),
+    ("zero_evaluation_periods", {"evaluation_periods": 0}, "evaluation_periods"),
+    ("bad_action_arn", {"alarm_actions": ["nginx-scale-out"]}, "alarm_actions[0]"),
+    ("statistic_and_extended", {"statistic": "Average", "extended_statistic": "p99"}, "extended_statistic"),
+    ("unknown_statistic", {"statistic": "Mean"}, "statistic"),
+    ("treat_missing_unknown", {"treat_missing_data": "zero"}, "treat_missing_data"),
+    ("unknown_unit", {"unit": "Percentage"}, "unit"),
+]
+
+
+@pytest.fixture(scope="module")
+def bad_results(local_aws, tmp_path_factory) -> dict:
+    """All bad-input cases in one playbook run (each task fails on its own), then the endpoint's alarms."""
+    local_aws.reset()
+    runner = AnsibleRunner(local_aws, tmp_path_factory.mktemp("bad_alarm"))
+    results = runner.run_tasks([{"webfleet.aws.metric_alarm": {**HIGH, **extra}} for _, extra, _ in BAD])
+    return {"results": dict(zip([b[0] for b in BAD], results)), "alarms": alarms(local_aws)}
+
+
+@pytest.mark.parametrize("case,extra,param", BAD, ids=[b[0] for b in BAD])
+def test_bad_input(bad_results, case, extra, param) -> None:
+    r = bad_results["results"][case]
+    assert r.get("failed"), r
+    assert param in r["msg"], r["msg"]
+    assert bad_results["alarms"] == {}
+
+
+def test_faults(aws, ansible_faulty) -> None:
+    low = dict(HIGH, name="nginx-cpu-low", threshold=20, comparison_operator="LessThanOrEqualToThreshold",
+               alarm_actions=[TOPIC], ok_actions=[TOPIC])
+    tasks = [{"webfleet.aws.metric_alarm": a} for a in (HIGH, low)]
+    results = ansible_faulty.run_tasks(tasks + tasks)
+    assert not any(r.get("failed") for r in results), results
+    assert [r["changed"] for r in results] == [True, True, False, False]
+    got = alarms(aws)
+    assert set(got) == {"nginx-cpu-high", "nginx-cpu-low"}
+    assert got["nginx-cpu-low"]["Threshold"] == 20.0 and got["nginx-cpu-low"]["OKActions"] == [TOPIC]
