@@ -608,6 +608,12 @@ class ELBState:
                     "create them first or check the names",
                 )
             groups.update(found.values())
+        if not groups:
+            self._fail(
+                "security_group_ids",
+                "a load balancer in a VPC needs at least one security group; name one "
+                "(security_group_ids or security_group_names) or leave both unset to keep the current ones",
+            )
         return sorted(groups)
 
     def _instances(self) -> list[str] | None:

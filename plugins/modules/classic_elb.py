@@ -165,7 +165,7 @@ options:
 extends_documentation_fragment:
   - webfleet.aws.connection
   - webfleet.aws.connection.tags
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 """
 
 EXAMPLES = r"""

@@ -277,6 +277,7 @@ BAD_INPUT = [
     ("idle-timeout", {"idle_timeout": 0}, "idle_timeout", "4000"),
     ("subnets-and-zones", {"subnets": ["subnet-0123456789abcdef0"], "zones": ["us-east-1a"]}, "zones", "not both"),
     ("bad-name", {"name": "nginx_lb"}, "name", "nginx_lb"),
+    ("no-security-group", {"security_group_ids": []}, "security_group_ids", "at least one"),
 ]
 
 
@@ -335,3 +336,14 @@ def test_converges_under_faults(ansible_faulty: Any, ansible: Any, aws: Any) -> 
     gone = ansible_faulty.run_tasks([task(name=NAME, state="absent"), task(name=NAME, state="absent")])
     assert [g["changed"] for g in gone] == [True, False]
     assert describe(aws) is None
+
+
+def test_dns_name_and_zone_id_follow_the_region(ansible: Any, aws: Any) -> None:
+    """Needs the local endpoint's CLB patch (region in DNSName, CanonicalHostedZoneNameID per region)."""
+    env = {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1"}
+    res = ansible.run_tasks([task(name=NAME)], extra_env=env)[0]
+    assert res["changed"] is True, res
+    assert ".eu-west-1.elb.amazonaws.com" in res["dns_name"]
+    assert res["canonical_hosted_zone_id"] == "Z32O12XQLNTSW2"  # AWS's CLB hosted zone of eu-west-1
+    d = aws.client("elb", region="eu-west-1").describe_load_balancers()["LoadBalancerDescriptions"][0]
+    assert d["DNSName"] == res["dns_name"]
