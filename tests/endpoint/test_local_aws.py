@@ -5,6 +5,7 @@ WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto: each test here then fails.
 """
 from __future__ import annotations
 
+import base64
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -420,3 +421,59 @@ def test_group_instances_balanced_over_subnets_azs(aws: Endpoint) -> None:
     assert per_zone() == {zone: 1 for zone in zones}
     asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=5)
     assert sorted(per_zone().values()) == [2, 3]
+
+
+# --- 8. EC2: CreateImage, launch template user data -----------------------------------------
+
+def builder_instance(aws: Endpoint) -> str:
+    return aws.client("ec2").run_instances(ImageId=base_image(aws), MinCount=1, MaxCount=1,
+                                           InstanceType="t3.micro")["Instances"][0]["InstanceId"]
+
+
+def test_create_image_tags_its_snapshots(aws: Endpoint) -> None:
+    ec2 = aws.client("ec2")
+    image_id = ec2.create_image(InstanceId=builder_instance(aws), Name="ec2-nginx-ami", TagSpecifications=[
+        {"ResourceType": "image", "Tags": [{"Key": "role", "Value": "web"}]},
+        {"ResourceType": "snapshot", "Tags": [{"Key": "role", "Value": "web-disk"}]},
+    ])["ImageId"]
+    image = ec2.describe_images(ImageIds=[image_id])["Images"][0]
+    assert image["Tags"] == [{"Key": "role", "Value": "web"}]
+    snapshot_ids = [m["Ebs"]["SnapshotId"] for m in image["BlockDeviceMappings"] if "Ebs" in m]
+    assert snapshot_ids
+    for snapshot in ec2.describe_snapshots(SnapshotIds=snapshot_ids)["Snapshots"]:
+        assert snapshot["Tags"] == [{"Key": "role", "Value": "web-disk"}]
+
+
+def test_create_image_refuses_duplicate_name(aws: Endpoint) -> None:
+    ec2 = aws.client("ec2")
+    instance_id = builder_instance(aws)
+    first = ec2.create_image(InstanceId=instance_id, Name="ec2-nginx-ami")["ImageId"]
+    with pytest.raises(ClientError) as exc:
+        ec2.create_image(InstanceId=instance_id, Name="ec2-nginx-ami")
+    assert error_of(exc) == (400, "InvalidAMIName.Duplicate")
+    assert [i["ImageId"] for i in ec2.describe_images(Owners=["self"])["Images"]] == [first]
+    ec2.deregister_image(ImageId=first)
+    ec2.create_image(InstanceId=instance_id, Name="ec2-nginx-ami")  # the name is free again
+
+
+def test_launch_template_version_user_data_and_asg_launch(aws: Endpoint) -> None:
+    make_launch_template(aws)
+    ec2 = aws.client("ec2")
+    user_data = base64.b64encode(b"#!/bin/bash\nsystemctl enable --now nginx\n").decode()
+    version = ec2.create_launch_template_version(
+        LaunchTemplateName="web-lt", SourceVersion="1", LaunchTemplateData={"UserData": user_data},
+    )["LaunchTemplateVersion"]
+    assert version["VersionNumber"] == 2
+    assert version["LaunchTemplateData"]["UserData"] == user_data
+    assert version["LaunchTemplateData"]["InstanceType"] == "t3.micro"  # from SourceVersion 1
+    described = ec2.describe_launch_template_versions(LaunchTemplateName="web-lt", Versions=["2"])[
+        "LaunchTemplateVersions"][0]
+    assert described["LaunchTemplateData"]["UserData"] == user_data
+
+    aws.client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName="web-asg", MinSize=1, MaxSize=2, DesiredCapacity=1,
+        LaunchTemplate={"LaunchTemplateName": "web-lt", "Version": "2"},
+        VPCZoneIdentifier=default_subnets(aws)[0]["SubnetId"])
+    (instance,) = group(aws)["Instances"]
+    attr = ec2.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
+    assert attr["UserData"]["Value"] == user_data
