@@ -266,3 +266,24 @@ def tag_specifications(resource_types: Iterable[str], tags: Mapping[str, Any] | 
         return []
     tag_list = [{"Key": str(k), "Value": str(v)} for k, v in sorted(tags.items())]
     return [{"ResourceType": rt, "Tags": tag_list} for rt in resource_types]
+
+
+# -- images ----------------------------------------------------------------------------------
+def find_image(client: Any, image_id: str | None, name: str | None) -> dict[str, Any] | None:
+    """The image ``image_id``, or the account's own image named ``name``; None when neither exists."""
+    if image_id:
+        try:
+            images = client.describe_images(ImageIds=[image_id])["Images"]
+        except Exception as exc:
+            if is_not_found(exc) or "Malformed" in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")):
+                return None
+            raise
+    else:
+        images = client.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [name]}])["Images"]
+    images = [i for i in images if i.get("State") not in ("deregistered", "disabled")]
+    return max(images, key=lambda i: i.get("CreationDate", "")) if images else None
+
+
+def image_snapshots(image: Mapping[str, Any]) -> list[str]:
+    return [m["Ebs"]["SnapshotId"] for m in image.get("BlockDeviceMappings", [])
+            if m.get("Ebs", {}).get("SnapshotId")]

@@ -21,7 +21,8 @@ options:
     type: str
   filters:
     description:
-      - DescribeVpcs filters as a dictionary, for example C(tag:Name=web) written as a mapping. Must match exactly one VPC.
+      - DescribeVpcs filters as a dictionary, for example C(tag:Name=web) written as a mapping.
+      - Must match exactly one VPC.
       - A value may be a list.
     type: dict
   subnet_filters:
