@@ -477,3 +477,28 @@ def test_launch_template_version_user_data_and_asg_launch(aws: Endpoint) -> None
     (instance,) = group(aws)["Instances"]
     attr = ec2.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
     assert attr["UserData"]["Value"] == user_data
+
+
+# --- 9. SNS email subscriptions wait for confirmation ---------------------------------------
+
+def test_email_subscription_stays_pending_confirmation(aws: Endpoint) -> None:
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name="asg-events")["TopicArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")["SubscriptionArn"] == \
+        "pending confirmation"
+    arn = sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="bot@example.com",
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    assert arn.startswith(topic + ":")
+    queue = "arn:aws:sqs:us-east-1:123456789012:events"
+    sqs_arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)["SubscriptionArn"]
+
+    listed = {s["Endpoint"]: s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)[
+        "Subscriptions"]}
+    assert listed == {"ops@example.com": "PendingConfirmation", "bot@example.com": "PendingConfirmation",
+                      queue: sqs_arn}
+    assert {s["Endpoint"]: s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]} == listed
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "true"
+    assert sns.get_subscription_attributes(SubscriptionArn=sqs_arn)["Attributes"]["PendingConfirmation"] == "false"
+    # subscribing again is no new subscription, and still pending
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
+    assert len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 3
