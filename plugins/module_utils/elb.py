@@ -741,17 +741,27 @@ class ELBState:
             if stick:
                 policy = stickiness_policy_name(port, stick)
                 if policy not in existing:
-                    if stick["type"] == "loadbalancer":
-                        extra = {"CookieExpirationPeriod": stick["expiration"]} if stick["expiration"] else {}
-                        elb.create_lb_cookie_stickiness_policy(LoadBalancerName=name, PolicyName=policy, **extra)
-                    else:
-                        elb.create_app_cookie_stickiness_policy(
-                            LoadBalancerName=name, PolicyName=policy, CookieName=stick["cookie"]
-                        )
+                    self._create_policy(policy, stick)
                     existing.add(policy)
                 names.append(policy)
             elb.set_load_balancer_policies_of_listener(LoadBalancerName=name, LoadBalancerPort=port, PolicyNames=names)
         self._delete_unused_policies()
+
+    def _create_policy(self, policy: str, stick: Mapping[str, Any]) -> None:
+        """Create a stickiness policy; an existing one of that (content-derived) name is the same policy."""
+        from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
+
+        try:
+            if stick["type"] == "loadbalancer":
+                extra = {"CookieExpirationPeriod": stick["expiration"]} if stick["expiration"] else {}
+                self.elb.create_lb_cookie_stickiness_policy(LoadBalancerName=self.name, PolicyName=policy, **extra)
+            else:
+                self.elb.create_app_cookie_stickiness_policy(
+                    LoadBalancerName=self.name, PolicyName=policy, CookieName=stick["cookie"]
+                )
+        except Exception as exc:
+            if error_code(exc) != "DuplicatePolicyName":  # e.g. a retried call that had succeeded
+                raise
 
     def _restore_listeners(self, old: list[dict[str, Any]]) -> None:
         ports = [item["LoadBalancerPort"] for item in old]

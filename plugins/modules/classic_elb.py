@@ -359,7 +359,8 @@ def main() -> None:
                     f"instances of '{p['name']}' to be InService",
                     p["wait_timeout"],
                 )
-            lb.read()
+            if before != after or result["waited"]:
+                lb.read()  # the state after the change (unchanged: what was read at the start)
         result.update(result_of(lb))
     elif lb.exists:
         result.update(result_of(lb))
