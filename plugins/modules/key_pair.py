@@ -1,0 +1,180 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: key_pair
+short_description: Create or import an EC2 key pair, or delete one
+description:
+  - With O(public_key_material), imports that public key under O(name). An existing key pair holding a
+    different key is replaced (when O(force)), found by comparing the key itself (or AWS's fingerprint).
+  - Without it, EC2 generates the key pair and the module returns the private key B(once), as RV(private_key),
+    on the run that creates it. Set C(no_log) on the task and save it right away; AWS never
+    returns it again. It never appears in the diff or in RV(key).
+version_added: 0.1.0
+author: webfleet.aws contributors
+extends_documentation_fragment:
+  - webfleet.aws.connection
+  - webfleet.aws.connection.tags
+options:
+  name:
+    description: The key pair's name (1-255 ASCII characters).
+    type: str
+    required: true
+  public_key_material:
+    description:
+      - An OpenSSH public key line (C(ssh-ed25519 AAAA...) or C(ssh-rsa AAAA...)) to import.
+    type: str
+  key_type:
+    description: Type of a key pair EC2 generates, AWS's default C(rsa) (ignored on import, where the key decides).
+    type: str
+    choices: [rsa, ed25519]
+    default: rsa
+  force:
+    description:
+      - Replace an existing key pair whose key differs from O(public_key_material). When false, the existing
+        key pair is kept and a warning is given.
+    type: bool
+    default: true
+  state:
+    description: Whether the key pair should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+"""
+
+EXAMPLES = r"""
+- name: Import the operator's key
+  webfleet.aws.key_pair:
+    name: webfleet-admin
+    public_key_material: "{{ lookup('file', '~/.ssh/id_ed25519.pub') }}"
+
+- name: Let EC2 generate one and keep the private key
+  webfleet.aws.key_pair:
+    name: webfleet-bake
+  register: bake_key
+  no_log: true
+
+- name: Save it (only the creating run has it)
+  ansible.builtin.copy:
+    content: "{{ bake_key.private_key }}"
+    dest: ~/.ssh/webfleet-bake.pem
+    mode: "0600"
+  when: bake_key.private_key is defined
+  no_log: true
+"""
+
+RETURN = r"""
+key:
+  description: The key pair in snake_case (no key material).
+  returned: when state is present
+  type: dict
+  sample: {key_name: webfleet-admin, key_pair_id: key-0123, key_fingerprint: "SHA256...", key_type: ed25519, tags: {}}
+private_key:
+  description:
+    - The generated private key (PEM or OpenSSH format). Only on the run that created the key pair.
+    - A secret - set C(no_log) on the task that registers it.
+  returned: when EC2 generated a new key pair
+  type: str
+"""
+
+from typing import Any  # noqa: E402
+
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
+    apply_tags,
+    parse_public_key,
+    public_key_fingerprint,
+    same_public_key,
+    tag_specifications,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
+
+
+def find_key(client: Any, name: str) -> dict[str, Any] | None:
+    try:
+        keys = client.describe_key_pairs(KeyNames=[name], IncludePublicKey=True)["KeyPairs"]
+    except Exception as exc:
+        if is_not_found(exc):
+            return None
+        raise
+    return keys[0] if keys else None
+
+
+def view(key: dict[str, Any] | None) -> dict[str, Any]:
+    if not key:
+        return {}
+    return {"key_name": key["KeyName"], "key_type": key.get("KeyType"), "key_fingerprint": key.get("KeyFingerprint"),
+            "tags": tag_list_to_dict(key.get("Tags"))}
+
+
+def public(key: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in snake(key).items() if k not in ("key_material", "public_key")}
+
+
+def main() -> None:
+    module = AWSModule(argument_spec=dict(
+        name=dict(type="str", required=True), public_key_material=dict(type="str"),
+        key_type=dict(type="str", default="rsa", choices=["rsa", "ed25519"]), force=dict(type="bool", default=True),
+        tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    ))
+    p = module.params
+    name = p["name"]
+    if not name or len(name) > 255 or not name.isascii():
+        module.fail_param("name", "must be 1-255 ASCII characters")
+    material = p["public_key_material"]
+    if material is not None:
+        try:
+            import_type, _ = parse_public_key(material)
+        except ValueError as exc:
+            module.fail_param("public_key_material", str(exc))
+    client = module.client("ec2")
+    with module.aws_errors(f"describe key pair '{name}'"):
+        key = find_key(client, name)
+    before = view(key)
+    if p["state"] == "absent":
+        if key and not module.check_mode:
+            with module.aws_errors(f"delete key pair '{name}'"):
+                client.delete_key_pair(KeyName=name)
+        module.exit(before=before, after={})
+    replace = False
+    if key and material is not None and not same_public_key(material, key):
+        if p["force"]:
+            replace = True
+        else:
+            module.warn(f"key pair '{name}' holds another key than public_key_material; kept it (force is false)")
+    if key and material is None and p["key_type"] != key.get("KeyType"):
+        module.warn(f"key pair '{name}' is {key.get('KeyType')}; AWS cannot change a key's type (delete it first)")
+    if key is None or replace:
+        tags = dict(p["tags"] or {}) if key is None else desired_tags(before["tags"], p["tags"], p["purge_tags"])
+        fingerprint = public_key_fingerprint(material) if material is not None else "(generated by EC2)"
+        after = {"key_name": name, "key_type": import_type if material is not None else p["key_type"],
+                 "key_fingerprint": fingerprint, "tags": tags}
+        if module.check_mode:
+            module.exit(before=before, after=after, key={})
+        result: dict[str, Any] = {}
+        with module.aws_errors(f"{'replace' if replace else 'create'} key pair '{name}'"):
+            if replace:
+                client.delete_key_pair(KeyName=name)
+            spec = tag_specifications(["key-pair"], tags)
+            extra = {"TagSpecifications": spec} if spec else {}
+            if material is not None:
+                client.import_key_pair(KeyName=name, PublicKeyMaterial=material.strip().encode(), **extra)
+            else:
+                created = client.create_key_pair(KeyName=name, KeyType=p["key_type"], **extra)
+                result["private_key"] = created["KeyMaterial"]
+            key = find_key(client, name)
+        module.exit(before=before, after=view(key), key=public(key or {}), **result)
+    after = {**before, "tags": desired_tags(before["tags"], p["tags"], p["purge_tags"])}
+    if after != before and not module.check_mode:
+        with module.aws_errors(f"tag key pair '{name}'"):
+            apply_tags(client, [key["KeyPairId"]], before["tags"], p["tags"], p["purge_tags"])
+            key = find_key(client, name)
+    module.exit(before=before, after=after, key=public(key or {}))
+
+
+if __name__ == "__main__":
+    main()
