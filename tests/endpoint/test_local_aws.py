@@ -502,3 +502,27 @@ def test_email_subscription_stays_pending_confirmation(aws: Endpoint) -> None:
     # subscribing again is no new subscription, and still pending
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="ops@example.com")
     assert len(sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]) == 3
+
+
+# --- 10. Unimplemented actions answer an AWS-style error ------------------------------------
+
+@pytest.mark.parametrize("service,operation,params", [
+    ("ec2", "describe_capacity_block_offerings", {"CapacityDurationHours": 24}),      # ec2 query protocol
+    ("logs", "describe_account_policies", {"policyType": "DATA_PROTECTION_POLICY"}),  # JSON protocol
+])
+def test_unimplemented_action_is_invalid_action(aws: Endpoint, service: str, operation: str,
+                                                params: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as exc:
+        getattr(aws.client(service), operation)(**params)
+    assert error_of(exc) == (400, "InvalidAction")
+    assert "not implemented by the local endpoint" in exc.value.response["Error"]["Message"]
+
+
+def test_autoscaling_fixed_describe_calls(aws: Endpoint) -> None:
+    make_group(aws)
+    asg = aws.client("autoscaling")
+    assert {t["AdjustmentType"] for t in asg.describe_adjustment_types()["AdjustmentTypes"]} == {
+        "ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"}
+    assert "InstanceRefresh" in {p["ProcessName"] for p in asg.describe_scaling_process_types()["Processes"]}
+    limits = asg.describe_account_limits()
+    assert limits["NumberOfAutoScalingGroups"] == 1 and limits["MaxNumberOfAutoScalingGroups"] > 1

@@ -5,7 +5,7 @@ import importlib
 
 # Applied in this order; each module's apply() is independent of the others.
 PATCH_MODULES = ["elb", "autoscaling_policies", "autoscaling_notifications", "autoscaling_metrics",
-                  "autoscaling_refresh", "autoscaling_azs", "ec2", "sns"]
+                  "autoscaling_refresh", "autoscaling_azs", "ec2", "sns", "autoscaling_describe", "errors"]
 
 
 def apply_all() -> list[str]:
