@@ -11,6 +11,7 @@ the same code, from the same data, as a live one.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -246,3 +247,72 @@ REGION_SKIP_CODES = frozenset({"AuthFailure", "OptInRequired", "UnauthorizedOper
 
 def region_error_is_skippable(code: str) -> bool:
     return code in REGION_SKIP_CODES
+
+
+# ---------------------------------------------------------------------------
+# Expressions (compose / groups / keyed_groups)
+
+_SIMPLE_PATH = re.compile(r"^\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*$")
+# Expressions whose result may differ between two evaluations with the same variables.
+_IMPURE = re.compile(r"random|shuffle|uuid|now|lookup|query|\bq\s*\(|\bvars\b|\bhostvars\b|\bgroups\b")
+
+
+class NotSimple(Exception):
+    """The expression needs the template engine."""
+
+
+class Undefined(Exception):
+    """The path names something the variables do not hold (Jinja's Undefined)."""
+
+
+def simple_path(expression: str) -> list[str] | None:
+    """["tags", "Role"] for "tags.Role"; None for anything that is not a plain dotted name."""
+    match = _SIMPLE_PATH.match(expression)
+    return match.group(1).split(".") if match else None
+
+
+def resolve_path(variables: Mapping[str, Any], names: Sequence[str]) -> Any:
+    """Look up a dotted path through dictionaries, as Jinja would.
+
+    Raises Undefined (with Jinja's wording) for a missing key, NotSimple for anything
+    Jinja might resolve differently (a dict method name such as ``items``, a non-dict).
+    """
+    value: Any = variables
+    for depth, name in enumerate(names):
+        if not isinstance(value, Mapping) or hasattr(dict, name):
+            if value is None and depth:
+                raise Undefined(f"object of type 'NoneType' has no attribute {name!r}")
+            raise NotSimple(name)
+        if name not in value:
+            raise Undefined(f"{name!r} is undefined" if depth == 0
+                            else f"object of type 'dict' has no attribute {name!r}")
+        value = value[name]
+    return value
+
+
+def memo_key(expression: str, names: Sequence[str] | None, variables: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """A key identifying the result of a pure expression over ``variables`` (None: do not memoise)."""
+    if names is None:
+        return None
+    parts = [expression]
+    try:
+        for name in names:
+            parts.append(json.dumps(variables[name], sort_keys=True, default=repr) if name in variables else "\0")
+    except (TypeError, ValueError):
+        return None
+    return tuple(parts)
+
+
+def referenced_names(expression: str) -> list[str] | None:
+    """The variables a Jinja expression reads, sorted; None when it cannot be memoised safely."""
+    if _IMPURE.search(expression):
+        return None
+    try:
+        import jinja2
+        from jinja2 import meta
+
+        env = jinja2.Environment()
+        return sorted(meta.find_undeclared_variables(env.parse("{{ (" + expression + ") }}")))
+    except Exception:
+        return None
+

@@ -16,7 +16,6 @@ from typing import Any, Iterator
 
 import pytest
 import yaml
-
 from conftest import ROOT, Endpoint, free_port
 
 ANSIBLE_INVENTORY = str(Path(sys.executable).parent / "ansible-inventory")
@@ -314,7 +313,7 @@ def refusing_endpoint() -> Iterator[str]:
     """An HTTP endpoint answering every request the way EC2 answers for a region the account cannot use."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self.send_response(401)
             self.send_header("Content-Type", "text/xml")

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure helpers of the webfleet.aws.ec2 inventory plugin; its expression shortcuts checked against Ansible's engine."""
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pytest
+from ansible.errors import AnsibleUndefinedVariable
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+from ansible_collections.webfleet.aws.plugins.inventory.ec2 import InventoryModule
+from ansible_collections.webfleet.aws.plugins.module_utils import inventory_ec2 as h
+
+
+def record(**over: Any) -> dict[str, Any]:
+    base = h.instance_record({
+        "InstanceId": "i-0abc", "InstanceType": "t3.micro", "ImageId": "ami-1", "State": {"Name": "running"},
+        "PrivateIpAddress": "10.0.0.5", "PublicIpAddress": "54.1.2.3", "PrivateDnsName": "ip-10-0-0-5.ec2.internal",
+        "PublicDnsName": "", "Placement": {"AvailabilityZone": "us-east-1a", "Tenancy": "default"},
+        "SubnetId": "subnet-1", "VpcId": "vpc-1",
+        "SecurityGroups": [{"GroupId": "sg-1", "GroupName": "web"}],
+        "Tags": [{"Key": "Name", "Value": "web-1"}, {"Key": "aws:autoscaling:groupName", "Value": "web-asg"},
+                 {"Key": "aws:ec2launchtemplate:id", "Value": "lt-1"}, {"Key": "aws:ec2launchtemplate:version",
+                                                                         "Value": "3"}],
+        "LaunchTime": datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+    }, "us-east-1")
+    base.update(over)
+    return base
+
+
+def test_instance_record_is_plain_json() -> None:
+    r = record()
+    assert json.loads(json.dumps(r)) == r  # nothing a JSON cache could change
+    assert r["launch_time"] == "2026-01-02T03:04:05+00:00"
+    assert r["public_dns_name"] is None  # the API's "" means "none"
+    assert r["availability_zone"] == r["placement"]["availability_zone"] == "us-east-1a"
+    assert r["security_groups"] == [{"group_id": "sg-1", "group_name": "web"}]
+    assert r["asg_name"] == "web-asg" and r["lifecycle_state"] is None
+    assert r["launch_template"] == {"id": "lt-1", "name": None, "version": "3"}
+    assert r["tags"]["Name"] == "web-1"
+
+
+def test_autoscaling_and_load_balancers_are_merged_by_instance_id() -> None:
+    a, b = record(), record(instance_id="i-0def", asg_name=None)
+    h.add_autoscaling([a, b], [{"AutoScalingGroupName": "api", "Instances": [
+        {"InstanceId": "i-0def", "LifecycleState": "Pending",
+         "LaunchTemplate": {"LaunchTemplateId": "lt-9", "LaunchTemplateName": "api-lt", "Version": "$Latest"}}]}])
+    assert a["lifecycle_state"] is None and a["asg_name"] == "web-asg"
+    assert b["lifecycle_state"] == "Pending" and b["asg_name"] == "api"
+    assert b["launch_template"] == {"id": "lt-9", "name": "api-lt", "version": "$Latest"}
+    h.add_load_balancers([a, b], [{"LoadBalancerName": "lb-z", "Instances": [{"InstanceId": "i-0abc"}]},
+                                  {"LoadBalancerName": "lb-a", "Instances": [{"InstanceId": "i-0abc"}]}])
+    assert a["load_balancers"] == ["lb-a", "lb-z"] and b["load_balancers"] == []
+
+
+@pytest.mark.parametrize("name, group", [
+    (h.asg_group("web-asg.prod"), "asg_web_asg_prod"),
+    (h.zone_group("us-east-1a"), "az_us_east_1a"),
+    (h.region_group("eu-west-1"), "region_eu_west_1"),
+    (h.elb_group("nginx lb"), "elb_nginx_lb"),
+])
+def test_group_names_are_sanitized(name: str, group: str) -> None:
+    assert name == group
+
+
+def test_filter_names() -> None:
+    for ok in ("instance-state-name", "tag:Name", "tag:aws:autoscaling:groupName", "network-interface.vpc-id",
+               "instance.group-id"):
+        assert h.check_filter_name(ok) is None, ok
+    message = h.check_filter_name("instance-state")
+    assert message and "instance-state-name" in message and "'instance-state'" in message
+    assert h.check_filter_name("tag:")  # no key
+    assert h.check_filter_name("") and h.check_filter_name("tags:Name")
+    assert h.filter_list({"tag:Role": "web", "instance-type": ["t3.micro", "m5.large"], "ebs-optimized": True}) == [
+        {"Name": "tag:Role", "Values": ["web"]}, {"Name": "instance-type", "Values": ["t3.micro", "m5.large"]},
+        {"Name": "ebs-optimized", "Values": ["true"]}]
+
+
+def test_hostname_preference() -> None:
+    r = record()
+    assert h.choose_hostname(r, ["public-dns-name", "private-ip-address"]) == ("10.0.0.5", "10.0.0.5")
+    assert h.choose_hostname(r, ["tag:Name", "private-ip-address"]) == ("web-1", "54.1.2.3")
+    assert h.choose_hostname(r, ["tag:Missing", "instance-id"]) == ("i-0abc", "54.1.2.3")
+    assert h.choose_hostname(r, ["tag:Missing"]) == ("i-0abc", "54.1.2.3")  # nothing set: the instance id
+    assert h.choose_hostname(record(public_ip_address=None), ["tag:Name"]) == ("web-1", "10.0.0.5")
+    assert h.choose_hostname(r, ["ip-address"]) == ("54.1.2.3", "54.1.2.3")
+    assert h.check_hostname_preference("tag:Name") is None
+    assert "public-name" in (h.check_hostname_preference("public-name") or "")
+
+
+def test_duplicate_hostnames_are_all_suffixed() -> None:
+    names = h.unique_hostnames(["web", "db", "web", "web"], ["i-1", "i-2", "i-3", "i-4"])
+    assert names == ["web_i-1", "db", "web_i-3", "web_i-4"]
+    # the same instances listed in another order get the same names
+    assert h.unique_hostnames(["web", "web", "db", "web"], ["i-4", "i-1", "i-2", "i-3"]) == \
+        ["web_i-4", "web_i-1", "db", "web_i-3"]
+
+
+def test_region_errors() -> None:
+    assert all(h.region_error_is_skippable(c) for c in ("AuthFailure", "OptInRequired", "UnauthorizedOperation"))
+    assert not h.region_error_is_skippable("InvalidClientTokenId")
+    assert not h.region_error_is_skippable("InvalidParameterValue")
+
+
+def test_paths_and_memo_keys() -> None:
+    assert h.simple_path(" tags.Role ") == ["tags", "Role"]
+    assert h.simple_path("tags['Role']") is None and h.simple_path("a | default('x')") is None
+    assert h.resolve_path({"tags": {"Role": "web"}}, ["tags", "Role"]) == "web"
+    with pytest.raises(h.Undefined):
+        h.resolve_path({"tags": {}}, ["tags", "Role"])
+    with pytest.raises(h.NotSimple):
+        h.resolve_path({"tags": {"items": 1}}, ["tags", "items"])
+    assert h.referenced_names("instance_type.startswith(prefix) and tags.Role == 'x'") == \
+        ["instance_type", "prefix", "tags"]
+    assert h.referenced_names("lookup('pipe', 'date')") is None
+    assert h.referenced_names("99999 | random") is None
+    k1 = h.memo_key("e", ["a"], {"a": {"x": 1, "y": 2}, "b": 1})
+    assert k1 == h.memo_key("e", ["a"], {"a": {"y": 2, "x": 1}, "b": 2})
+    assert k1 != h.memo_key("e", ["a"], {"a": {"x": 1}})
+    assert h.memo_key("e", None, {}) is None
+
+
+HOSTVARS = [
+    record(),
+    record(tags={"Name": "x", "items": "i"}, instance_type="m5.large", launch_template=None, public_ip_address=None),
+    record(tags={}, asg_name=None),
+]
+EXPRESSIONS = [
+    "tags.Role", "tags.Name", "instance_type", "placement.availability_zone", "launch_template.id",
+    "launch_template.version", "nothere", "tags.items", "tags['Name']", "instance_type.startswith('m5')",
+    "asg_name | default('none', true)", "public_ip_address or private_ip_address", "security_groups[0].group_id",
+    "tags.Name | upper", "availability_zone[-1]", "lifecycle_state == 'InService'",
+]
+
+
+def engine_result(templar: Templar, kind: str, expression: str, variables: dict[str, Any]) -> tuple[str, Any]:
+    templar.available_variables = variables
+    try:
+        if kind == "conditional":
+            return "ok", templar.evaluate_conditional(trust_as_template(expression))
+        return "ok", templar.evaluate_expression(trust_as_template(expression))
+    except AnsibleUndefinedVariable:
+        return "undefined", None
+    except Exception as exc:
+        return "error", type(exc).__name__
+
+
+@pytest.mark.parametrize("kind", ["expression", "conditional"])
+def test_shortcuts_match_ansibles_engine(kind: str) -> None:
+    """The plugin's direct lookups and memoised results are what Ansible's engine gives, host after host."""
+    plugin = InventoryModule()
+    plugin.loader = DataLoader()
+    plugin._options = {"use_extra_vars": False}
+    plugin._paths, plugin._names, plugin._memo = {}, {}, {}
+    templar = Templar(loader=DataLoader())
+    for _ in range(2):  # the second round is served from the memo
+        for variables in HOSTVARS:
+            for expression in EXPRESSIONS:
+                if kind == "conditional" and expression in ("tags.items",):
+                    continue
+                expected = engine_result(templar, kind, expression, variables)
+                try:
+                    got = ("ok", plugin._evaluate(kind, trust_as_template(expression), variables))
+                except AnsibleUndefinedVariable:
+                    got = ("undefined", None)
+                except Exception as exc:
+                    got = ("error", type(exc).__name__)
+                assert got == expected, (expression, variables.get("tags"))
+    assert plugin._memo  # the memo was used
