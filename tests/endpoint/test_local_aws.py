@@ -62,6 +62,27 @@ def test_clb_dns_name_and_hosted_zone_follow_region(aws: Endpoint, region: str, 
     assert lb["CanonicalHostedZoneName"] == lb["DNSName"]
 
 
+
+def test_clb_stickiness_policies_described_like_aws(aws: Endpoint) -> None:
+    make_clb(aws)
+    elb = aws.client("elb")
+    elb.create_lb_cookie_stickiness_policy(LoadBalancerName="web-lb", PolicyName="lb-cookie",
+                                           CookieExpirationPeriod=300)
+    elb.create_app_cookie_stickiness_policy(LoadBalancerName="web-lb", PolicyName="app-cookie", CookieName="SESSION")
+    with pytest.raises(ClientError) as exc:
+        elb.create_lb_cookie_stickiness_policy(LoadBalancerName="web-lb", PolicyName="lb-cookie")
+    assert error_of(exc) == (400, "DuplicatePolicyName")
+    described = {p["PolicyName"]: p for p in elb.describe_load_balancer_policies(LoadBalancerName="web-lb")[
+        "PolicyDescriptions"]}
+    assert described == {
+        "lb-cookie": {"PolicyName": "lb-cookie", "PolicyTypeName": "LBCookieStickinessPolicyType",
+                      "PolicyAttributeDescriptions": [{"AttributeName": "CookieExpirationPeriod",
+                                                       "AttributeValue": "300"}]},
+        "app-cookie": {"PolicyName": "app-cookie", "PolicyTypeName": "AppCookieStickinessPolicyType",
+                       "PolicyAttributeDescriptions": [{"AttributeName": "CookieName", "AttributeValue": "SESSION"}]},
+    }
+
+
 # --- helpers for Auto Scaling --------------------------------------------------------------
 
 def default_subnets(aws: Endpoint, count: int = 2) -> list[dict[str, Any]]:

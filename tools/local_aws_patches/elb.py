@@ -36,8 +36,11 @@ FALLBACK_HOSTED_ZONE_ID = ELB_HOSTED_ZONE_IDS["us-east-1"]
 
 
 def apply() -> None:
-    from moto.elb.exceptions import NoActiveLoadBalancerFoundError
+    from moto.core.responses import ActionResult
+    from moto.elb.exceptions import ELBClientError, NoActiveLoadBalancerFoundError
     from moto.elb.models import ELBBackend, FakeHealthCheck, LoadBalancer
+    from moto.elb.policies import AppCookieStickinessPolicy, LbCookieStickinessPolicy
+    from moto.elb.responses import ELBResponse
 
     # AWS: every per-LB call (DescribeLoadBalancerAttributes, DescribeLoadBalancerPolicies,
     # ConfigureHealthCheck, ...) on an unknown name answers 400 LoadBalancerNotFound; moto
@@ -68,3 +71,41 @@ def apply() -> None:
         return lb
 
     wrap(ELBBackend, "create_load_balancer", create_load_balancer)
+
+    # AWS: a policy name is unique per LB; creating it again answers 400 DuplicatePolicyName
+    # (moto appended a second policy of the same name, or ignored the call).
+    def refuse_duplicate(original: Any, self: ELBBackend, load_balancer_name: str, policy_name: str,
+                         *args: Any) -> LoadBalancer:
+        lb = self.get_load_balancer(load_balancer_name)
+        if any(p.policy_name == policy_name for p in lb.policies):
+            raise ELBClientError("DuplicatePolicyName",
+                                 f"Policy name {policy_name} already exists for load balancer {load_balancer_name}")
+        return original(self, load_balancer_name, policy_name, *args)
+
+    for name in ("create_lb_cookie_stickiness_policy", "create_app_cookie_stickiness_policy",
+                 "create_load_balancer_policy"):
+        wrap(ELBBackend, name, refuse_duplicate)
+
+    # AWS: DescribeLoadBalancerPolicies names the stickiness types LBCookieStickinessPolicyType /
+    # AppCookieStickinessPolicyType and lists their attributes (CookieExpirationPeriod, CookieName);
+    # moto answered its internal class names and no attributes.
+    def describe_load_balancer_policies(original: Any, self: ELBResponse) -> ActionResult:
+        policies = original(self).result["PolicyDescriptions"]  # type: ignore[index]
+        described = []
+        for policy in policies:
+            if isinstance(policy, LbCookieStickinessPolicy):
+                kind = "LBCookieStickinessPolicyType"
+                period = policy.cookie_expiration_period
+                attrs = [{"AttributeName": "CookieExpirationPeriod",
+                          "AttributeValue": "" if period is None else str(period)}]
+            elif isinstance(policy, AppCookieStickinessPolicy):
+                kind = "AppCookieStickinessPolicyType"
+                attrs = [{"AttributeName": "CookieName", "AttributeValue": policy.cookie_name}]
+            else:
+                kind = policy.policy_type_name
+                attrs = getattr(policy, "policy_attribute_descriptions", [])
+            described.append({"PolicyName": policy.policy_name, "PolicyTypeName": kind,
+                              "PolicyAttributeDescriptions": attrs})
+        return ActionResult({"PolicyDescriptions": described})
+
+    wrap(ELBResponse, "describe_load_balancer_policies", describe_load_balancer_policies)
