@@ -1,0 +1,299 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: launch_config
+short_description: Manage Auto Scaling launch configurations named by their content
+description:
+  - AWS launch configurations cannot be changed. This module names each one O(name_prefix) plus a short
+    hash of its normalised definition, so the same definition always gives the same name (no change) and
+    a changed definition creates a new launch configuration.
+  - Older launch configurations with the same prefix that no Auto Scaling group uses are deleted
+    (O(cleanup_old)); one still used by a group stays until the group moves to the new one.
+  - Instance metadata requires tokens (IMDSv2), EBS volumes are encrypted and detailed monitoring is on
+    unless told otherwise.
+version_added: 0.1.0
+author: webfleet.aws contributors
+options:
+  name_prefix:
+    description: Name prefix; the launch configuration is named C(<name_prefix>-<10 hex digits>).
+    type: str
+    required: true
+  state:
+    description:
+      - C(present) makes sure the launch configuration for this definition exists.
+      - C(absent) deletes every launch configuration with this prefix that no group uses, and reports the rest.
+    type: str
+    choices: [present, absent]
+    default: present
+  image_id:
+    description: AMI the instances start from. Required with O(state=present).
+    type: str
+  instance_type:
+    description: Instance type, for example C(t3.micro).
+    type: str
+    default: t3.micro
+  key_name:
+    description: Name of an existing EC2 key pair.
+    type: str
+  security_groups:
+    description: Security group ids (C(sg-...)), or names in EC2-Classic/default VPC.
+    type: list
+    elements: str
+  user_data:
+    description: User data as plain text; the module base64-encodes it. Diffs never show it.
+    type: str
+  iam_instance_profile:
+    description: Instance profile name or ARN.
+    type: str
+  monitoring:
+    description: Detailed (1-minute) CloudWatch monitoring (C(InstanceMonitoring.Enabled)).
+    type: bool
+    default: true
+  associate_public_ip_address:
+    description: Give instances in a VPC a public address. Unset leaves the subnet's setting.
+    type: bool
+  metadata_options:
+    description: Instance metadata service settings.
+    type: dict
+    suboptions:
+      http_tokens:
+        description: C(required) enforces IMDSv2.
+        type: str
+        choices: [required, optional]
+        default: required
+      http_put_response_hop_limit:
+        description: Hop limit of metadata responses (1-64).
+        type: int
+        default: 2
+      http_endpoint:
+        description: Whether the metadata service is reachable.
+        type: str
+        choices: [enabled, disabled]
+        default: enabled
+  block_device_mappings:
+    description: Volumes of the instances; EBS volumes are encrypted by default.
+    type: list
+    elements: dict
+    suboptions:
+      device_name:
+        description: Device name, for example C(/dev/xvda).
+        type: str
+        required: true
+      volume_size:
+        description: Size in GiB.
+        type: int
+      volume_type:
+        description: EBS volume type.
+        type: str
+        choices: [standard, io1, io2, gp2, gp3, sc1, st1]
+      iops:
+        description: Provisioned IOPS.
+        type: int
+      throughput:
+        description: Throughput in MiB/s (gp3).
+        type: int
+      encrypted:
+        description: Encrypt the volume.
+        type: bool
+        default: true
+      delete_on_termination:
+        description: Delete the volume with the instance.
+        type: bool
+        default: true
+      snapshot_id:
+        description: Snapshot the volume starts from.
+        type: str
+  cleanup_old:
+    description: Delete the older launch configurations with this prefix that no group uses.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - webfleet.aws.connection
+"""
+
+EXAMPLES = r"""
+- name: Launch configuration from the nginx image
+  webfleet.aws.launch_config:
+    name_prefix: nginx-lc
+    image_id: "{{ ami.image_id }}"
+    instance_type: t3.micro
+    key_name: lab-key
+    security_groups: ["{{ ec2_sg.group_id }}"]
+  register: lc
+
+- name: The group uses it by its generated name
+  webfleet.aws.autoscaling_group:
+    name: nginx-asg
+    launch_config_name: "{{ lc.name }}"
+    vpc_zone_identifier: "{{ subnet_ids }}"
+
+- name: Remove every unused launch configuration of the prefix
+  webfleet.aws.launch_config:
+    name_prefix: nginx-lc
+    state: absent
+"""
+
+RETURN = r"""
+name:
+  description: Name of the launch configuration for this definition.
+  returned: when state is present
+  type: str
+  sample: nginx-lc-3f2a9c01be
+launch_configuration:
+  description: The launch configuration in snake_case (in check mode, before it exists, the definition).
+  returned: when state is present
+  type: dict
+deleted:
+  description: Launch configurations this run deleted (or would delete in check mode).
+  returned: always
+  type: list
+  elements: str
+in_use:
+  description: Launch configurations with this prefix still used, and the groups using them.
+  returned: always
+  type: dict
+"""
+
+from typing import Any  # noqa: E402
+
+from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
+
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name_prefix=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    image_id=dict(type="str"),
+    instance_type=dict(type="str", default="t3.micro"),
+    key_name=dict(type="str", no_log=False),
+    security_groups=dict(type="list", elements="str"),
+    user_data=dict(type="str"),
+    iam_instance_profile=dict(type="str"),
+    monitoring=dict(type="bool", default=True),
+    associate_public_ip_address=dict(type="bool"),
+    metadata_options=dict(type="dict", apply_defaults=True, options=dict(
+        http_tokens=dict(type="str", default="required", choices=["required", "optional"]),
+        http_put_response_hop_limit=dict(type="int", default=2),
+        http_endpoint=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
+    )),
+    block_device_mappings=dict(type="list", elements="dict", options=dict(
+        device_name=dict(type="str", required=True),
+        volume_size=dict(type="int"),
+        volume_type=dict(type="str", choices=list(asu.VOLUME_TYPES)),
+        iops=dict(type="int"),
+        throughput=dict(type="int"),
+        encrypted=dict(type="bool", default=True),
+        delete_on_termination=dict(type="bool", default=True),
+        snapshot_id=dict(type="str"),
+    )),
+    cleanup_old=dict(type="bool", default=True),
+)
+
+
+def validate(module: AWSModule) -> None:
+    p = module.params
+    if not asu.LC_PREFIX_RE.match(p["name_prefix"]):
+        module.fail_param("name_prefix", "must be 1-200 letters, digits or _+=,.@- characters")
+    if p["state"] == "absent":
+        return
+    if not p["image_id"]:
+        module.fail_param("image_id", "is required with state=present; give the AMI id (ami-...)")
+    if not asu.AMI_RE.match(p["image_id"]):
+        module.fail_param("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
+    problem = asu.instance_type_problem(p["instance_type"])
+    if problem:
+        module.fail_param("instance_type", problem)
+    hops = p["metadata_options"]["http_put_response_hop_limit"]
+    if hops is not None and not 1 <= hops <= 64:
+        module.fail_param("metadata_options.http_put_response_hop_limit", f"must be 1 to 64, got {hops}")
+    bad = asu.block_device_problem(p["block_device_mappings"])
+    if bad:
+        module.fail_param(*bad)
+
+
+def check_references(module: AWSModule, ec2: Any) -> None:
+    p = module.params
+    groups = p["security_groups"] or []
+    checks = (("image_id", "image", [p["image_id"]]),
+              ("security_groups", "security_group", [g for g in groups if g.startswith("sg-")]),
+              ("security_groups", "security_group_name", [g for g in groups if not g.startswith("sg-")]),
+              ("key_name", "key_pair", [p["key_name"]]))
+    with module.aws_errors("look up the resources the launch configuration names"):
+        for param, kind, ids in checks:
+            missing = asu.missing_references(ec2, kind, ids)
+            if missing:
+                module.fail_param(param, f"{', '.join(missing)} not found in region {module.region}; "
+                                         "create it first or correct the name")
+
+
+def usage(autoscaling: Any, names: list[str]) -> dict[str, list[str]]:
+    """{launch configuration name: [groups using it]} for ``names``."""
+    used: dict[str, list[str]] = {}
+    for group in paginate(autoscaling, "describe_auto_scaling_groups", "AutoScalingGroups"):
+        lc = group.get("LaunchConfigurationName")
+        if lc in names:
+            used.setdefault(lc, []).append(group["AutoScalingGroupName"])
+    return used
+
+
+def main() -> None:
+    module = AWSModule(argument_spec=ARGUMENT_SPEC)
+    validate(module)
+    p = module.params
+    autoscaling = module.client("autoscaling")
+    prefix = p["name_prefix"]
+    if p["state"] == "present":
+        check_references(module, module.client("ec2"))
+    with module.aws_errors(f"list launch configurations named {prefix}-*"):
+        existing = {lc["LaunchConfigurationName"]: lc
+                    for lc in paginate(autoscaling, "describe_launch_configurations", "LaunchConfigurations")}
+        owned = asu.owned_by_prefix(existing, prefix)
+        in_use = usage(autoscaling, owned) if owned else {}
+
+    name = None
+    definition: dict[str, Any] = {}
+    if p["state"] == "present":
+        definition = asu.launch_config_definition(p)
+        name = asu.launch_config_name(prefix, definition)
+        keep = {name}
+        to_delete = [n for n in owned if n not in keep and n not in in_use] if p["cleanup_old"] else []
+    else:
+        to_delete = [n for n in owned if n not in in_use]
+        if in_use:
+            kept = "; ".join(f"{lc} (used by {', '.join(groups)})" for lc, groups in sorted(in_use.items()))
+            module.warn(f"launch configurations still in use were kept: {kept}")
+    before = {"launch_configurations": owned}
+    after_names = sorted((set(owned) | ({name} if name else set())) - set(to_delete))
+    after = {"launch_configurations": after_names}
+    if name:
+        after["current"] = before["current"] = name
+        if name not in existing:
+            before["current"] = None
+
+    result: dict[str, Any] = {"deleted": to_delete, "in_use": in_use}
+    if not module.check_mode:
+        if name and name not in existing:
+            with module.aws_errors(f"create launch configuration {name}"):
+                autoscaling.create_launch_configuration(LaunchConfigurationName=name, **definition)
+                module.on_failure(f"delete launch configuration {name}",
+                                  lambda: autoscaling.delete_launch_configuration(LaunchConfigurationName=name))
+        for old in to_delete:
+            with module.aws_errors(f"delete launch configuration {old}"):
+                autoscaling.delete_launch_configuration(LaunchConfigurationName=old)
+        if name:
+            with module.aws_errors(f"describe launch configuration {name}"):
+                made = autoscaling.describe_launch_configurations(
+                    LaunchConfigurationNames=[name])["LaunchConfigurations"]
+            existing[name] = made[0] if made else {}
+    if name:
+        result["name"] = name
+        result["launch_configuration"] = snake(existing.get(name) or dict(definition, LaunchConfigurationName=name))
+    module.exit(before=before, after=after, **result)
+
+
+if __name__ == "__main__":
+    main()
