@@ -83,6 +83,26 @@ def test_clb_stickiness_policies_described_like_aws(aws: Endpoint) -> None:
     }
 
 
+
+def test_clb_attributes_defaults_and_stable_modify(aws: Endpoint) -> None:
+    make_clb(aws)
+    elb = aws.client("elb")
+
+    def attributes() -> dict[str, Any]:
+        return elb.describe_load_balancer_attributes(LoadBalancerName="web-lb")["LoadBalancerAttributes"]
+
+    fresh = attributes()
+    assert fresh["ConnectionDraining"] == {"Enabled": False, "Timeout": 300}
+    assert fresh["AdditionalAttributes"] == [{"Key": "elb.http.desyncmitigationmode", "Value": "defensive"}]
+    for _ in range(3):  # the same change again and again reads back the same
+        elb.modify_load_balancer_attributes(LoadBalancerName="web-lb", LoadBalancerAttributes={
+            "CrossZoneLoadBalancing": {"Enabled": True}, "ConnectionDraining": {"Enabled": True, "Timeout": 300}})
+    after = attributes()
+    assert after["AdditionalAttributes"] == fresh["AdditionalAttributes"]
+    assert after["CrossZoneLoadBalancing"] == {"Enabled": True}
+    assert after["ConnectionDraining"] == {"Enabled": True, "Timeout": 300}
+
+
 # --- helpers for Auto Scaling --------------------------------------------------------------
 
 def default_subnets(aws: Endpoint, count: int = 2) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ ELB_HOSTED_ZONE_IDS = {
     "me-south-1": "ZS929ML54UICD",
 }
 FALLBACK_HOSTED_ZONE_ID = ELB_HOSTED_ZONE_IDS["us-east-1"]
+DESYNC_KEY = "elb.http.desyncmitigationmode"
 
 
 def apply() -> None:
@@ -68,6 +69,9 @@ def apply() -> None:
         digits = mock_random.randint(1000000000, 1999999999)
         lb.dns_name = f"{prefix}{lb.name}-{digits}.{self.region_name}.elb.amazonaws.com"
         lb.canonical_hosted_zone_name_id = ELB_HOSTED_ZONE_IDS.get(self.region_name, FALLBACK_HOSTED_ZONE_ID)
+        # AWS's attribute defaults: draining off with a 300 s timeout, desync mitigation "defensive".
+        lb.attributes["connection_draining"] = {"enabled": False, "timeout": 300}
+        lb.attributes["additional_attributes"] = [(DESYNC_KEY, "defensive")]
         return lb
 
     wrap(ELBBackend, "create_load_balancer", create_load_balancer)
@@ -109,3 +113,18 @@ def apply() -> None:
         return ActionResult({"PolicyDescriptions": described})
 
     wrap(ELBResponse, "describe_load_balancer_policies", describe_load_balancer_policies)
+
+    # AWS: ModifyLoadBalancerAttributes sets the AdditionalAttributes it is given, keeping the
+    # others; moto appended another desync-mitigation entry on every call (the list kept growing).
+    def modify_load_balancer_attributes(original: Any, self: ELBBackend, load_balancer_name: str,
+                                        *args: Any, **kwargs: Any) -> None:
+        lb = self.get_load_balancer(load_balancer_name)
+        merged = {DESYNC_KEY: "defensive", **dict(lb.attributes.get("additional_attributes") or [])}
+        for attr in kwargs.get("additional_attributes") or []:
+            merged[attr["Key"]] = attr["Value"]
+        original(self, load_balancer_name, *args, **kwargs)
+        lb.attributes["additional_attributes"] = list(merged.items())
+        if lb.attributes["connection_draining"].get("timeout") is None:
+            lb.attributes["connection_draining"]["timeout"] = 300
+
+    wrap(ELBBackend, "modify_load_balancer_attributes", modify_load_balancer_attributes)
