@@ -343,3 +343,20 @@ def put_alarm_request(name: str, view: Mapping[str, Any]) -> dict[str, Any]:
     if view["unit"]:
         req["Unit"] = view["unit"]
     return req
+
+
+def action_target(arn: str) -> tuple[str, str, dict[str, str]] | None:
+    """(service, region, identifiers) of an alarm action this collection can check exists, else None.
+
+    SNS topics and Auto Scaling policies are checked; EC2/SSM/Lambda actions are left to AWS.
+    """
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return None
+    service, region, resource = parts[2], parts[3], parts[5]
+    if service == "sns" and ":" not in resource:
+        return "sns", region, {"topic_arn": arn}
+    match = re.match(r"^scalingPolicy:[^:]+:autoScalingGroupName/(.+):policyName/(.+)$", resource)
+    if service == "autoscaling" and match:
+        return "autoscaling", region, {"group": match.group(1), "policy": match.group(2)}
+    return None

@@ -145,10 +145,12 @@ alarm_arn:
 
 from typing import Any  # noqa: E402
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (  # noqa: E402
+    ACTION_PARAMS,
     COMPARISON_OPERATORS,
     TREAT_MISSING,
+    action_target,
     alarm_param_problem,
     alarm_view,
     desired_alarm_view,
@@ -167,6 +169,32 @@ def read_alarm(cw: Any, name: str) -> tuple[dict[str, Any] | None, dict[str, str
     if alarm is None:
         return None, {}
     return alarm, tag_list_to_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags"))
+
+
+def check_actions(module: AWSModule, desired: dict[str, Any], before: dict[str, Any]) -> None:
+    """Fail naming the parameter when a new action points at an SNS topic or scaling policy that does not exist."""
+    for key in ACTION_PARAMS:
+        for i, arn in enumerate(module.params[key] or []):
+            target = action_target(arn)
+            if arn in before.get(key, []) or target is None:
+                continue
+            service, region, ids = target
+            client = module.client(service, region=region or None)
+            with module.aws_errors(f"check {key}[{i}] {arn}"):
+                if service == "sns":
+                    try:
+                        client.get_topic_attributes(TopicArn=ids["topic_arn"])
+                        continue
+                    except Exception as exc:
+                        if not is_not_found(exc, "NotFound", "NotFoundException"):
+                            raise
+                else:
+                    found = client.describe_policies(AutoScalingGroupName=ids["group"], PolicyNames=[ids["policy"]])
+                    if found.get("ScalingPolicies"):
+                        continue
+            kind = "SNS topic" if service == "sns" else "scaling policy"
+            module.fail_param(f"{key}[{i}]", f"no {kind} {arn}; create it first (its ARN comes from "
+                                             f"webfleet.aws.{'sns_topic' if service == 'sns' else 'scaling_policy'})")
 
 
 def main() -> None:
@@ -217,6 +245,8 @@ def main() -> None:
     alarm = dict(desired, alarm_name=name, alarm_arn=(current or {}).get("AlarmArn"))
     if current:
         alarm = dict(snake(current), tags=tags)
+    if desired != before:
+        check_actions(module, desired, before)
     if desired != before and not module.check_mode:
         with module.aws_errors(f"put alarm '{name}'"):
             request = put_alarm_request(name, desired)

@@ -9,8 +9,23 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:nginx-events"
 POLICY = ("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1a2b3c4d-0000-1111-2222-333344445555:"
           "autoScalingGroupName/nginx-asg:policyName/nginx-scale-out")
 HIGH = {"name": "nginx-cpu-high", "dimensions": {"AutoScalingGroupName": "nginx-asg"}, "threshold": 80,
-        "comparison_operator": "GreaterThanOrEqualToThreshold", "alarm_actions": [POLICY, TOPIC],
+        "comparison_operator": "GreaterThanOrEqualToThreshold", "alarm_actions": [TOPIC],
         "tags": {"project": "webfleet"}}
+
+
+def make_targets(aws) -> str:
+    """The SNS topic and scaling policy the alarm actions point at (moto's policy ARN replaces POLICY)."""
+    aws.client("sns").create_topic(Name="nginx-events")
+    image = aws.client("ec2").describe_images()["Images"][0]["ImageId"]
+    asg = aws.client("autoscaling")
+    asg.create_launch_configuration(LaunchConfigurationName="lc", ImageId=image, InstanceType="t3.micro")
+    asg.create_auto_scaling_group(AutoScalingGroupName="nginx-asg", LaunchConfigurationName="lc", MinSize=0,
+                                  MaxSize=1, AvailabilityZones=["us-east-1a"])
+    asg.put_scaling_policy(AutoScalingGroupName="nginx-asg", PolicyName="nginx-scale-out", PolicyType="StepScaling",
+                           AdjustmentType="ChangeInCapacity",
+                           StepAdjustments=[{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}])
+    arn = asg.describe_policies(AutoScalingGroupName="nginx-asg")["ScalingPolicies"][0]["PolicyARN"]
+    return arn
 
 
 def run(ansible, args: dict, **kw) -> dict:
@@ -22,23 +37,25 @@ def alarms(aws) -> dict[str, dict]:
 
 
 def test_lifecycle(aws, ansible) -> None:
-    r = run(ansible, HIGH, check=True, diff=True)
+    policy = make_targets(aws)
+    high = dict(HIGH, alarm_actions=[policy, TOPIC])
+    r = run(ansible, high, check=True, diff=True)
     assert r["changed"] and r["diff"]["after"]["threshold"] == 80.0 and r["alarm_arn"] is None
     assert alarms(aws) == {}
 
     # rerun with the same definition written differently: actions reordered, threshold as a string
-    same = dict(HIGH, alarm_actions=[TOPIC, POLICY], threshold="80.0", datapoints_to_alarm=1)
-    r, again = ansible.run_tasks([{"webfleet.aws.metric_alarm": HIGH}, {"webfleet.aws.metric_alarm": same}])
+    same = dict(high, alarm_actions=[TOPIC, policy], threshold="80.0", datapoints_to_alarm=1)
+    r, again = ansible.run_tasks([{"webfleet.aws.metric_alarm": high}, {"webfleet.aws.metric_alarm": same}])
     assert r["changed"] and not again["changed"], again
     got = alarms(aws)["nginx-cpu-high"]
     assert got["Period"] == 300 and got["Statistic"] == "Average" and got["Namespace"] == "AWS/EC2"
     assert got["MetricName"] == "CPUUtilization" and got["EvaluationPeriods"] == 1
-    assert sorted(got["AlarmActions"]) == sorted([TOPIC, POLICY])
+    assert sorted(got["AlarmActions"]) == sorted([TOPIC, policy])
     assert r["alarm"]["alarm_arn"] == got["AlarmArn"] == r["alarm_arn"]
     assert r["alarm"]["state_value"] and r["alarm"]["tags"] == {"project": "webfleet"}
 
     # update check mode, then update one attribute, then rerun
-    low = dict(HIGH, threshold=90)
+    low = dict(high, threshold=90)
     r = run(ansible, low, check=True, diff=True)
     assert r["changed"] and r["diff"]["before"]["threshold"] == 80.0 and r["diff"]["after"]["threshold"] == 90.0
     assert alarms(aws)["nginx-cpu-high"]["Threshold"] == 80.0
@@ -70,6 +87,8 @@ BAD = [
     ("unknown_statistic", {"statistic": "Mean"}, "statistic"),
     ("treat_missing_unknown", {"treat_missing_data": "zero"}, "treat_missing_data"),
     ("unknown_unit", {"unit": "Percentage"}, "unit"),
+    ("missing_topic", {"alarm_actions": [TOPIC]}, "alarm_actions[0]"),
+    ("missing_policy", {"ok_actions": [POLICY]}, "ok_actions[0]"),
 ]
 
 
@@ -78,7 +97,8 @@ def bad_results(local_aws, tmp_path_factory) -> dict:
     """All bad-input cases in one playbook run (each task fails on its own), then the endpoint's alarms."""
     local_aws.reset()
     runner = AnsibleRunner(local_aws, tmp_path_factory.mktemp("bad_alarm"))
-    results = runner.run_tasks([{"webfleet.aws.metric_alarm": {**HIGH, **extra}} for _, extra, _ in BAD])
+    base = dict(HIGH, alarm_actions=[])
+    results = runner.run_tasks([{"webfleet.aws.metric_alarm": {**base, **extra}} for _, extra, _ in BAD])
     return {"results": dict(zip([b[0] for b in BAD], results)), "alarms": alarms(local_aws)}
 
 
@@ -91,6 +111,7 @@ def test_bad_input(bad_results, case, extra, param) -> None:
 
 
 def test_faults(aws, ansible_faulty) -> None:
+    make_targets(aws)
     low = dict(HIGH, name="nginx-cpu-low", threshold=20, comparison_operator="LessThanOrEqualToThreshold",
                alarm_actions=[TOPIC], ok_actions=[TOPIC])
     tasks = [{"webfleet.aws.metric_alarm": a} for a in (HIGH, low)]

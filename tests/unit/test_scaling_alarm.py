@@ -67,3 +67,14 @@ def test_request() -> None:
     assert req["ExtendedStatistic"] == "p90" and "Statistic" not in req and req["Unit"] == "Percent"
     assert req["Dimensions"][0] == {"Name": "AutoScalingGroupName", "Value": "g"}
     assert req["DatapointsToAlarm"] == 1 and req["Threshold"] == 80.0
+
+
+def test_action_target() -> None:
+    from ansible_collections.webfleet.aws.plugins.module_utils.scaling import action_target
+
+    assert action_target(TOPIC) == ("sns", "us-east-1", {"topic_arn": TOPIC})
+    policy = ("arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:1a2b-3c:autoScalingGroupName/nginx-asg:"
+              "policyName/scale-out")
+    assert action_target(policy) == ("autoscaling", "eu-west-1", {"group": "nginx-asg", "policy": "scale-out"})
+    assert action_target("arn:aws:automate:us-east-1:ec2:stop") is None
+    assert action_target("arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/x") is None
