@@ -354,7 +354,7 @@ def action_target(arn: str) -> tuple[str, str, dict[str, str]] | None:
     if len(parts) < 6:
         return None
     service, region, resource = parts[2], parts[3], parts[5]
-    if service == "sns" and ":" not in resource:
+    if service == "sns" and TOPIC_NAME_RE.match(resource):
         return "sns", region, {"topic_arn": arn}
     match = re.match(r"^scalingPolicy:[^:]+:autoScalingGroupName/(.+):policyName/(.+)$", resource)
     if service == "autoscaling" and match:
