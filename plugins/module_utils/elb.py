@@ -506,63 +506,57 @@ class ELBState:
 
     def resolve_references(self) -> dict[str, Any]:
         """Subnets, security groups and instances the options name, checked to exist (reads only)."""
+        subnets, vpc = self._resolve_subnets()
+        return {"subnets": subnets, "security_groups": self._security_groups(vpc), "instances": self._instances()}
+
+    def _resolve_subnets(self) -> tuple[list[str] | None, str | None]:
+        """(desired subnet ids or None to keep the current ones, the load balancer's VPC)."""
         p = self.params
         current_vpc = (self.description or {}).get("VPCId")
-        subnets: list[str] | None = None
         if p["subnets"] is not None:
             found = self._subnets(Filters=[{"Name": "subnet-id", "Values": list(p["subnets"])}])
             missing = sorted(set(p["subnets"]) - set(found))
             if missing:
                 self._fail("subnets", f"subnet(s) {', '.join(missing)} not found in this region; check the ids")
-            problem = subnets_by_zone_problems(found)
-            if problem:
-                self._fail("subnets", problem)
-            subnets = sorted(found)
         elif p["zones"] is not None or not self.exists:
-            defaults = self._subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])
-            by_zone = {
-                s["AvailabilityZone"]: sid
-                for sid, s in defaults.items()
-                if s["VpcId"] == current_vpc or not current_vpc
-            }
-            if self.exists:
-                current = (
-                    self._subnets(SubnetIds=list(self.description.get("Subnets") or []))
-                    if self.description.get("Subnets")
-                    else {}
-                )
-                by_zone.update({s["AvailabilityZone"]: sid for sid, s in current.items()})
-            if p["zones"] is None:
-                if not by_zone:
-                    self._fail(
-                        "subnets", "this region has no default VPC with default subnets; give subnets (or zones)"
-                    )
-                subnets = sorted(by_zone.values())
-            else:
-                missing = sorted(z for z in p["zones"] if z not in by_zone)
-                if missing:
-                    self._fail(
-                        "zones",
-                        f"no default subnet in zone(s) {', '.join(missing)}"
-                        f"{' of VPC ' + current_vpc if current_vpc else ''}; check the zone names or give subnets",
-                    )
-                subnets = sorted({by_zone[z] for z in p["zones"]})
-        vpc = current_vpc
-        if subnets is not None:
-            vpcs = (
-                {s["VpcId"] for s in self._subnets(SubnetIds=subnets).values()}
-                if p["subnets"] is None
-                else {s["VpcId"] for s in found.values()}
+            found = self._zone_subnets(current_vpc)
+        else:
+            return None, current_vpc
+        problem = subnets_by_zone_problems(found)
+        if problem:
+            self._fail("subnets" if p["subnets"] is not None else "zones", problem)
+        vpc = next(iter(found.values()))["VpcId"]
+        if current_vpc and vpc != current_vpc:
+            self._fail(
+                "subnets",
+                f"load balancer '{self.name}' is in {current_vpc}, the subnets in {vpc}; "
+                "it cannot move between VPCs: delete it and create it again",
             )
-            new_vpc = next(iter(vpcs))
-            if current_vpc and new_vpc != current_vpc:
-                self._fail(
-                    "subnets",
-                    f"load balancer '{self.name}' is in {current_vpc}, the subnets in {new_vpc}; "
-                    "it cannot move between VPCs: delete it and create it again",
-                )
-            vpc = new_vpc
-        return {"subnets": subnets, "security_groups": self._security_groups(vpc), "instances": self._instances()}
+        return sorted(found), vpc
+
+    def _zone_subnets(self, current_vpc: str | None) -> dict[str, dict[str, Any]]:
+        """The subnets ``zones`` stands for (all default subnets when zones is unset, for a new LB).
+
+        Per zone: the load balancer's current subnet there, else the zone's default subnet of the default VPC.
+        """
+        zones = self.params["zones"]
+        defaults = self._subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])
+        by_zone = {s["AvailabilityZone"]: s for s in defaults.values() if not current_vpc or s["VpcId"] == current_vpc}
+        if self.exists and self.description.get("Subnets"):
+            current = self._subnets(SubnetIds=list(self.description["Subnets"]))
+            by_zone.update({s["AvailabilityZone"]: s for s in current.values()})
+        if zones is None:
+            if not by_zone:
+                self._fail("subnets", "this region has no default VPC with default subnets; give subnets (or zones)")
+            zones = sorted(by_zone)
+        missing = sorted(z for z in zones if z not in by_zone)
+        if missing:
+            where = f" of VPC {current_vpc}" if current_vpc else ""
+            self._fail(
+                "zones",
+                f"no default subnet in zone(s) {', '.join(missing)}{where}; check the zone names or give subnets",
+            )
+        return {by_zone[z]["SubnetId"]: by_zone[z] for z in zones}
 
     def _security_groups(self, vpc: str | None) -> list[str] | None:
         p = self.params

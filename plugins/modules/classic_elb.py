@@ -347,8 +347,9 @@ def main() -> None:
     with module.aws_errors(f"look up the subnets, security groups and instances of load balancer '{p['name']}'"):
         refs = lb.resolve_references()  # fails naming the parameter for unknown ids/names
         after = lb.desired_view(wanted, refs)
-        if before != after and not module.check_mode:
-            lb.apply(after, refs)
+    if before != after and not module.check_mode:
+        with module.aws_errors(f"{'update' if lb.exists else 'create'} load balancer '{p['name']}'"):
+            lb.apply(after, refs)  # a failure runs the undo steps apply registered (e.g. deletes a new LB)
     result: dict[str, Any] = {"waited": 0.0}
     if not module.check_mode:
         with module.aws_errors(f"read load balancer '{p['name']}'"):
