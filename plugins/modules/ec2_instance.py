@@ -1,0 +1,302 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ec2_instance
+short_description: Launch or terminate one named instance (the image bake's builder)
+description:
+  - Keeps one instance named O(name) (its C(Name) tag) running from O(image_id). A pending, running, stopping
+    or stopped instance with that C(Name) tag and that image is the same instance, so a rerun launches nothing.
+  - Before launching, the image, subnet, security groups and key pair are looked up; a missing one fails naming
+    its parameter and nothing is launched. A launch whose wait fails is terminated again.
+  - On an existing instance, O(tags), O(security_group_ids) and O(http_tokens) are brought in line; the other
+    launch settings (type, subnet, key, user data, root volume) only apply at launch and give a warning.
+  - The metadata service requires IMDSv2 tokens and the root volume is encrypted, unless told otherwise.
+version_added: 0.1.0
+author: webfleet.aws contributors
+extends_documentation_fragment:
+  - webfleet.aws.connection
+  - webfleet.aws.connection.tags
+options:
+  name:
+    description: The instance's C(Name) tag, which identifies it.
+    type: str
+    required: true
+  image_id:
+    description: The image to launch from. Required with O(state=present).
+    type: str
+  instance_type:
+    description: The instance type.
+    type: str
+    default: t3.micro
+  subnet_id:
+    description: The subnet to launch in. Defaults to a default subnet of the default VPC (AWS's choice).
+    type: str
+  security_group_ids:
+    description: Security groups of the instance (in the subnet's VPC). Defaults to the VPC's default group.
+    type: list
+    elements: str
+  key_name:
+    description: The key pair for SSH access.
+    type: str
+  user_data:
+    description:
+      - User data (a shell script or cloud-init text, at most 16 KB). Only its SHA-256 is shown in the diff.
+    type: str
+  http_tokens:
+    description: C(required) makes the metadata service IMDSv2-only; C(optional) also allows IMDSv1.
+    type: str
+    choices: [required, optional]
+    default: required
+  root_volume_encrypted:
+    description: Encrypt the root EBS volume (with the account's default EBS key).
+    type: bool
+    default: true
+  root_volume_size:
+    description: Size of the root volume in GiB. Defaults to the image's.
+    type: int
+  state:
+    description: C(present) launches the instance if needed; C(absent) terminates every instance of that name.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description: Wait until the instance is C(running) (or C(terminated) with O(state=absent)).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait.
+    type: int
+    default: 600
+"""
+
+EXAMPLES = r"""
+- name: Builder for the nginx image
+  webfleet.aws.ec2_instance:
+    name: nginx-ami-builder
+    image_id: "{{ base.image_id }}"
+    subnet_id: "{{ net.subnets_by_az | dict2items | map(attribute='value') | map('first') | first }}"
+    security_group_ids: ["{{ builder_sg.group_id }}"]
+    key_name: webfleet-admin
+    tags:
+      Project: webfleet
+  register: builder
+
+- name: Remove the builder
+  webfleet.aws.ec2_instance:
+    name: nginx-ami-builder
+    state: absent
+"""
+
+RETURN = r"""
+instance:
+  description: The instance in snake_case (tags as a dict); empty when only reported in check mode.
+  returned: when state is present
+  type: dict
+  sample: {instance_id: i-0123, private_ip_address: 172.31.1.2, public_ip_address: 3.4.5.6, state: {name: running}}
+instance_id:
+  description: The instance's id.
+  returned: when state is present and the instance exists
+  type: str
+instance_ids:
+  description: The instances terminated (or that would be).
+  returned: when state is absent
+  type: list
+  elements: str
+waited:
+  description: Seconds spent waiting.
+  returned: always
+  type: float
+"""
+
+import hashlib  # noqa: E402
+import re  # noqa: E402
+import uuid  # noqa: E402
+from typing import Any  # noqa: E402
+
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
+    apply_tags,
+    describe_one,
+    tag_specifications,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
+
+LIVE = ["pending", "running", "stopping", "stopped"]
+TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
+
+
+def validate(module: AWSModule) -> None:
+    p = module.params
+    if p["state"] == "present" and not p["image_id"]:
+        module.fail_param("image_id", "required to launch; find one with webfleet.aws.ami_info")
+    for param, prefix in (("image_id", "ami-"), ("subnet_id", "subnet-")):
+        if p[param] and not p[param].startswith(prefix):
+            module.fail_param(param, f"'{p[param]}' is not an id like {prefix}0123abcd")
+    bad = [g for g in p["security_group_ids"] or [] if not g.startswith("sg-")]
+    if bad:
+        module.fail_param("security_group_ids", f"{bad} are not security group ids like sg-0123abcd")
+    if not TYPE_RE.match(p["instance_type"]):
+        module.fail_param("instance_type", f"'{p['instance_type']}' is not an instance type like t3.micro")
+    if p["user_data"] is not None and len(p["user_data"].encode()) > 16384:
+        module.fail_param("user_data", "is larger than AWS's 16 KB limit; move the script to S3 or an image")
+    if p["root_volume_size"] is not None and not 1 <= p["root_volume_size"] <= 16384:
+        module.fail_param("root_volume_size", "must be 1-16384 GiB")
+    if p["wait_timeout"] < 0:
+        module.fail_param("wait_timeout", "must be 0 or more seconds")
+
+
+def find(client: Any, name: str, image_id: str | None) -> list[dict[str, Any]]:
+    filters = [{"Name": "tag:Name", "Values": [name]}, {"Name": "instance-state-name", "Values": LIVE}]
+    if image_id:
+        filters.append({"Name": "image-id", "Values": [image_id]})
+    pages = client.get_paginator("describe_instances").paginate(Filters=filters)
+    return sorted((i for page in pages for r in page["Reservations"] for i in r["Instances"]),
+                  key=lambda i: (i.get("LaunchTime", ""), i["InstanceId"]))
+
+
+def check_references(module: AWSModule, client: Any) -> tuple[str, int | None]:
+    """Every referenced resource exists (AWSError naming the parameter otherwise).
+
+    Returns the image's root device name and root volume size (the launch restates it with encryption on).
+    """
+    p = module.params
+    image = describe_one(client, "describe_images", "Images", "ImageIds", p["image_id"], "image_id", "image")
+    if image.get("State") != "available":
+        raise AWSError(f"parameter 'image_id': image {p['image_id']} is {image.get('State')}, not available",
+                       parameter="image_id")
+    vpc_id = None
+    if p["subnet_id"]:
+        vpc_id = describe_one(client, "describe_subnets", "Subnets", "SubnetIds", p["subnet_id"], "subnet_id",
+                              "subnet")["VpcId"]
+    for group_id in p["security_group_ids"] or []:
+        group = describe_one(client, "describe_security_groups", "SecurityGroups", "GroupIds", group_id,
+                             "security_group_ids", "security group")
+        if vpc_id and group.get("VpcId") != vpc_id:
+            raise AWSError(f"parameter 'security_group_ids': {group_id} is in {group.get('VpcId')}, not in the "
+                           f"subnet's VPC {vpc_id}", parameter="security_group_ids")
+    if p["key_name"]:
+        describe_one(client, "describe_key_pairs", "KeyPairs", "KeyNames", p["key_name"], "key_name", "key pair")
+    root = image.get("RootDeviceName") or "/dev/xvda"
+    sizes = [m["Ebs"].get("VolumeSize") for m in image.get("BlockDeviceMappings", [])
+             if m.get("DeviceName") == root and m.get("Ebs")]
+    return root, (sizes[0] if sizes else None)
+
+
+def view(inst: dict[str, Any] | None) -> dict[str, Any]:
+    if not inst:
+        return {}
+    return {"name": tag_list_to_dict(inst.get("Tags")).get("Name"), "image_id": inst.get("ImageId"),
+            "instance_type": inst.get("InstanceType"), "subnet_id": inst.get("SubnetId"),
+            "key_name": inst.get("KeyName"),
+            "security_group_ids": sorted(g["GroupId"] for g in inst.get("SecurityGroups", [])),
+            "http_tokens": inst.get("MetadataOptions", {}).get("HttpTokens"),
+            "tags": tag_list_to_dict(inst.get("Tags"))}
+
+
+def wait_state(module: AWSModule, client: Any, ids: list[str], state: str) -> float:
+    def probe() -> list[dict[str, Any]]:
+        return [i for r in client.describe_instances(InstanceIds=ids)["Reservations"] for i in r["Instances"]]
+
+    def done(instances: list[dict[str, Any]]) -> bool:
+        states = {i["State"]["Name"] for i in instances}
+        if state == "running" and states & {"shutting-down", "terminated", "stopped"}:
+            reason = instances[0].get("StateReason", {}).get("Message", "no reason given")
+            raise AWSError(f"instance {ids[0]} stopped before it ran: {reason}", instance_id=ids[0])
+        return states == {state}
+
+    return module.wait(probe, done, f"instance(s) {', '.join(ids)} to be {state}", module.params["wait_timeout"])[1]
+
+
+def main() -> None:
+    module = AWSModule(argument_spec=dict(
+        name=dict(type="str", required=True), image_id=dict(type="str"),
+        instance_type=dict(type="str", default="t3.micro"), subnet_id=dict(type="str"),
+        security_group_ids=dict(type="list", elements="str"), key_name=dict(type="str", no_log=False),
+        user_data=dict(type="str"), http_tokens=dict(type="str", default="required", choices=["required", "optional"]),
+        root_volume_encrypted=dict(type="bool", default=True), root_volume_size=dict(type="int"),
+        tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=600),
+    ))
+    validate(module)
+    p = module.params
+    client = module.client("ec2")
+    with module.aws_errors(f"find instance '{p['name']}'"):
+        found = find(client, p["name"], p["image_id"] if p["state"] == "present" else None)
+    if p["state"] == "absent":
+        ids = [i["InstanceId"] for i in found]
+        waited = 0.0
+        if ids and not module.check_mode:
+            with module.aws_errors(f"terminate {', '.join(ids)}"):
+                client.terminate_instances(InstanceIds=ids)
+            if p["wait"]:
+                waited = wait_state(module, client, ids, "terminated")
+        module.exit(before=view(found[0]) if found else {}, after={}, instance_ids=ids, waited=waited)
+    tags = {**(p["tags"] or {}), "Name": p["name"]}
+    if found:
+        inst = found[0]
+        before = view(inst)
+        after = {**before, "tags": desired_tags(before["tags"], tags, p["purge_tags"]), "http_tokens": p["http_tokens"]}
+        if p["security_group_ids"]:
+            after["security_group_ids"] = sorted(p["security_group_ids"])
+        for param in ("instance_type", "subnet_id", "key_name"):
+            if p[param] and p[param] != before[param]:
+                module.warn(f"{param} of {inst['InstanceId']} is {before[param]}; it applies only at launch "
+                            "(terminate the instance to relaunch it)")
+        waited = 0.0
+        if before != after and not module.check_mode:
+            with module.aws_errors(f"update instance {inst['InstanceId']}"):
+                if after["security_group_ids"] != before["security_group_ids"]:
+                    client.modify_instance_attribute(InstanceId=inst["InstanceId"], Groups=after["security_group_ids"])
+                if after["http_tokens"] != before["http_tokens"]:
+                    client.modify_instance_metadata_options(InstanceId=inst["InstanceId"], HttpTokens=p["http_tokens"],
+                                                            HttpEndpoint="enabled")
+                apply_tags(client, [inst["InstanceId"]], before["tags"], tags, p["purge_tags"])
+        if inst["State"]["Name"] == "pending" and p["wait"] and not module.check_mode:
+            waited = wait_state(module, client, [inst["InstanceId"]], "running")
+        with module.aws_errors(f"describe instance {inst['InstanceId']}"):
+            inst = find(client, p["name"], p["image_id"])[0]
+        module.exit(before=before, after=after, instance=snake(inst), instance_id=inst["InstanceId"], waited=waited)
+    with module.aws_errors(f"check what instance '{p['name']}' refers to"):
+        root_device, root_size = check_references(module, client)
+        others = [i["InstanceId"] for i in find(client, p["name"], None)]
+    if others:
+        module.warn(f"instance(s) {', '.join(others)} named '{p['name']}' run another image; launching a new one")
+    after = {"name": p["name"], "image_id": p["image_id"], "instance_type": p["instance_type"],
+             "subnet_id": p["subnet_id"], "key_name": p["key_name"],
+             "security_group_ids": sorted(p["security_group_ids"] or []), "http_tokens": p["http_tokens"], "tags": tags,
+             "root_volume_encrypted": p["root_volume_encrypted"]}
+    if p["user_data"] is not None:
+        after["user_data_sha256"] = hashlib.sha256(p["user_data"].encode()).hexdigest()
+    if module.check_mode:
+        module.exit(before={}, after=after, instance={}, waited=0.0)
+    ebs: dict[str, Any] = {"Encrypted": p["root_volume_encrypted"], "DeleteOnTermination": True}
+    if p["root_volume_size"] or root_size:
+        ebs["VolumeSize"] = p["root_volume_size"] or root_size
+    args: dict[str, Any] = {
+        "ImageId": p["image_id"], "InstanceType": p["instance_type"], "MinCount": 1, "MaxCount": 1,
+        "ClientToken": uuid.uuid4().hex,  # retries of this one launch never start a second instance
+        "MetadataOptions": {"HttpTokens": p["http_tokens"], "HttpEndpoint": "enabled"},
+        "BlockDeviceMappings": [{"DeviceName": root_device, "Ebs": ebs}],
+        "TagSpecifications": tag_specifications(["instance", "volume"], tags),
+    }
+    for param, key in (("subnet_id", "SubnetId"), ("security_group_ids", "SecurityGroupIds"),
+                       ("key_name", "KeyName"), ("user_data", "UserData")):
+        if p[param]:
+            args[key] = p[param]
+    with module.aws_errors(f"launch instance '{p['name']}'"):
+        instance_id = client.run_instances(**args)["Instances"][0]["InstanceId"]
+        module.on_failure(f"terminate instance {instance_id}",
+                          lambda: client.terminate_instances(InstanceIds=[instance_id]))
+    waited = wait_state(module, client, [instance_id], "running") if p["wait"] else 0.0
+    with module.aws_errors(f"describe instance {instance_id}"):
+        inst = client.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    module.exit(before={}, after=after, instance=snake(inst), instance_id=instance_id, waited=waited)
+
+
+if __name__ == "__main__":
+    main()
