@@ -567,3 +567,31 @@ def test_autoscaling_fixed_describe_calls(aws: Endpoint) -> None:
     assert "InstanceRefresh" in {p["ProcessName"] for p in asg.describe_scaling_process_types()["Processes"]}
     limits = asg.describe_account_limits()
     assert limits["NumberOfAutoScalingGroups"] == 1 and limits["MaxNumberOfAutoScalingGroups"] > 1
+
+
+# --- Deleting what is in use ----------------------------------------------------------------
+
+def test_delete_group_with_instances_needs_force(aws: Endpoint) -> None:
+    make_group(aws, desired=1)
+    asg = aws.client("autoscaling")
+    with pytest.raises(ClientError) as exc:
+        asg.delete_auto_scaling_group(AutoScalingGroupName="web-asg")
+    assert error_of(exc) == (400, "ResourceInUse")
+    assert len(group(aws)["Instances"]) == 1
+    asg.delete_auto_scaling_group(AutoScalingGroupName="web-asg", ForceDelete=True)
+    assert asg.describe_auto_scaling_groups()["AutoScalingGroups"] == []
+
+
+def test_launch_configuration_in_use_cannot_be_deleted(aws: Endpoint) -> None:
+    asg = aws.client("autoscaling")
+    asg.create_launch_configuration(LaunchConfigurationName="web-lc", ImageId=base_image(aws),
+                                    InstanceType="t3.micro")
+    asg.create_auto_scaling_group(AutoScalingGroupName="web-asg", LaunchConfigurationName="web-lc", MinSize=0,
+                                  MaxSize=1, DesiredCapacity=0,
+                                  VPCZoneIdentifier=default_subnets(aws)[0]["SubnetId"])
+    with pytest.raises(ClientError) as exc:
+        asg.delete_launch_configuration(LaunchConfigurationName="web-lc")
+    assert error_of(exc) == (400, "ResourceInUse")
+    asg.delete_auto_scaling_group(AutoScalingGroupName="web-asg")  # no instances: no force needed
+    asg.delete_launch_configuration(LaunchConfigurationName="web-lc")
+    assert asg.describe_launch_configurations()["LaunchConfigurations"] == []

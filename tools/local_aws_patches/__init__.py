@@ -4,8 +4,19 @@ from __future__ import annotations
 import importlib
 
 # Applied in this order; each module's apply() is independent of the others.
-PATCH_MODULES = ["elb", "autoscaling_policies", "autoscaling_notifications", "autoscaling_metrics",
-                  "autoscaling_refresh", "autoscaling_azs", "ec2", "sns", "autoscaling_describe", "errors"]
+PATCH_MODULES = [
+    "elb",
+    "autoscaling_policies",
+    "autoscaling_notifications",
+    "autoscaling_metrics",
+    "autoscaling_refresh",
+    "autoscaling_azs",
+    "autoscaling_describe",
+    "autoscaling_groups",
+    "ec2",
+    "sns",
+    "errors",
+]
 
 
 def apply_all() -> list[str]:
