@@ -361,3 +361,54 @@ def same_public_key(material: str, key: Mapping[str, Any]) -> bool:
         except ValueError:
             pass
     return key.get("KeyFingerprint", "").rstrip("=") == public_key_fingerprint(material)
+
+
+# -- security groups -------------------------------------------------------------------------
+def find_group(client: Any, name: str | None, group_id: str | None, vpc_id: str | None) -> dict[str, Any] | None:
+    if group_id:
+        groups = client.describe_security_groups(Filters=[{"Name": "group-id", "Values": [group_id]}])["SecurityGroups"]
+    else:
+        groups = client.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]},
+                                                          {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+    return groups[0] if groups else None
+
+
+def resolve_names(client: Any, entries: dict, own_name: str | None, vpc_id: str, param: str) -> dict:
+    """Replace group_name sources with group ids (or self); fail naming the rule parameter when unknown."""
+    names = {key[4] for key in entries if key[3] == "group_name" and key[4] != own_name}
+    found: dict[str, str] = {}
+    if names:
+        groups = client.describe_security_groups(Filters=[{"Name": "group-name", "Values": sorted(names)},
+                                                          {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+        found = {g["GroupName"]: g["GroupId"] for g in groups}
+    missing = sorted(names - set(found))
+    if missing:
+        raise AWSError(f"parameter '{param}': security group name(s) {', '.join(missing)} not found in {vpc_id}; "
+                       "create them first or use group_id", parameter=param)
+    ids = {key[4] for key in entries if key[3] == "group_id" and key[4] != SELF}
+    if ids:
+        known = {g["GroupId"] for g in client.describe_security_groups(
+            Filters=[{"Name": "group-id", "Values": sorted(ids)}])["SecurityGroups"]}
+        if ids - known:
+            raise AWSError(f"parameter '{param}': security group id(s) {', '.join(sorted(ids - known))} do not exist; "
+                           "check the ids and the region", parameter=param)
+    out = {}
+    for (proto, start, end, kind, src), desc in entries.items():
+        if kind == "group_name":
+            kind, src = "group_id", SELF if src == own_name else found[src]
+        out[(proto, start, end, kind, src)] = desc
+    return out
+
+
+def security_group_users(client: Any, group_id: str) -> str:
+    """What still uses a group (network interfaces and referencing groups), for the failure message."""
+    users = []
+    enis = client.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [group_id]}])["NetworkInterfaces"]
+    for eni in enis:
+        owner = eni.get("Attachment", {}).get("InstanceId") or eni.get("Description") or eni.get("InterfaceType", "")
+        users.append(f"network interface {eni['NetworkInterfaceId']} ({owner})")
+    for key in ("ip-permission.group-id", "egress.ip-permission.group-id"):
+        for grp in client.describe_security_groups(Filters=[{"Name": key, "Values": [group_id]}])["SecurityGroups"]:
+            if grp["GroupId"] != group_id:
+                users.append(f"rules of security group {grp['GroupId']} ({grp['GroupName']})")
+    return ", ".join(sorted(set(users))) or "nothing EC2 lists (an AWS service may still hold it)"

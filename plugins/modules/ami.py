@@ -16,7 +16,7 @@ description:
   - The snapshots inherit the encryption of the instance's volumes; the C(ec2_instance) module encrypts
     the root volume by default.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
   - webfleet.aws.connection
   - webfleet.aws.connection.tags

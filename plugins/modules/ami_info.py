@@ -13,7 +13,7 @@ description:
     for example the current Amazon Linux 2023 base image.
   - Never changes anything.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
   - webfleet.aws.connection
 options:

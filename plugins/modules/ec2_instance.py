@@ -16,7 +16,7 @@ description:
     launch settings (type, subnet, key, user data, root volume) only apply at launch and give a warning.
   - The metadata service requires IMDSv2 tokens and the root volume is encrypted, unless told otherwise.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
   - webfleet.aws.connection
   - webfleet.aws.connection.tags

@@ -14,7 +14,7 @@ description:
     on the run that creates it. Set C(no_log) on the task and save it right away; AWS never
     returns it again. It never appears in the diff or in RV(key).
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
   - webfleet.aws.connection
   - webfleet.aws.connection.tags

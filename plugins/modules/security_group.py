@@ -13,7 +13,7 @@ description:
     same rules reports no change whatever order or form (C(80) or C(80-80), C(all) or C(-1)) they are written in.
   - The module adds no rule of its own. In particular nothing opens port 22 to C(0.0.0.0/0) unless you write it.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
   - webfleet.aws.connection
   - webfleet.aws.connection.tags
@@ -151,18 +151,20 @@ import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import aws_client  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
-    SELF,
     ParamError,
     apply_tags,
     diff_entries,
     entries_to_permissions,
     entries_view,
     expand_rules,
+    find_group,
     find_vpc,
     permissions_to_entries,
+    resolve_names,
     result_entries,
+    security_group_users,
     tag_specifications,
 )
 from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code  # noqa: E402
@@ -175,56 +177,6 @@ RULE_SPEC = dict(
     rule_desc=dict(type="str", aliases=["description"]),
 )
 DEFAULT_EGRESS = [{"proto": "-1", "cidr_ip": ["0.0.0.0/0"]}]
-
-
-def find_group(client: Any, name: str | None, group_id: str | None, vpc_id: str | None) -> dict[str, Any] | None:
-    if group_id:
-        groups = client.describe_security_groups(Filters=[{"Name": "group-id", "Values": [group_id]}])["SecurityGroups"]
-    else:
-        groups = client.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]},
-                                                          {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
-    return groups[0] if groups else None
-
-
-def resolve_names(client: Any, entries: dict, own_name: str | None, vpc_id: str, param: str) -> dict:
-    """Replace group_name sources with group ids (or self); fail naming the rule parameter when unknown."""
-    names = {key[4] for key in entries if key[3] == "group_name" and key[4] != own_name}
-    found: dict[str, str] = {}
-    if names:
-        groups = client.describe_security_groups(Filters=[{"Name": "group-name", "Values": sorted(names)},
-                                                          {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
-        found = {g["GroupName"]: g["GroupId"] for g in groups}
-    missing = sorted(names - set(found))
-    if missing:
-        raise AWSError(f"parameter '{param}': security group name(s) {', '.join(missing)} not found in {vpc_id}; "
-                       "create them first or use group_id", parameter=param)
-    ids = {key[4] for key in entries if key[3] == "group_id" and key[4] != SELF}
-    if ids:
-        known = {g["GroupId"] for g in client.describe_security_groups(
-            Filters=[{"Name": "group-id", "Values": sorted(ids)}])["SecurityGroups"]}
-        if ids - known:
-            raise AWSError(f"parameter '{param}': security group id(s) {', '.join(sorted(ids - known))} do not exist; "
-                           "check the ids and the region", parameter=param)
-    out = {}
-    for (proto, start, end, kind, src), desc in entries.items():
-        if kind == "group_name":
-            kind, src = "group_id", SELF if src == own_name else found[src]
-        out[(proto, start, end, kind, src)] = desc
-    return out
-
-
-def users_of(client: Any, group_id: str) -> str:
-    """What still uses a group (network interfaces and referencing groups), for the failure message."""
-    users = []
-    enis = client.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [group_id]}])["NetworkInterfaces"]
-    for eni in enis:
-        owner = eni.get("Attachment", {}).get("InstanceId") or eni.get("Description") or eni.get("InterfaceType", "")
-        users.append(f"network interface {eni['NetworkInterfaceId']} ({owner})")
-    for key in ("ip-permission.group-id", "egress.ip-permission.group-id"):
-        for grp in client.describe_security_groups(Filters=[{"Name": key, "Values": [group_id]}])["SecurityGroups"]:
-            if grp["GroupId"] != group_id:
-                users.append(f"rules of security group {grp['GroupId']} ({grp['GroupName']})")
-    return ", ".join(sorted(set(users))) or "nothing EC2 lists (an AWS service may still hold it)"
 
 
 def view(group: dict | None, ingress: dict, egress: dict) -> dict:
@@ -249,7 +201,7 @@ def delete(module: AWSModule, client: Any, group: dict | None) -> None:
         except Exception as exc:
             if error_code(exc) == "DependencyViolation":
                 with module.aws_errors(f"find what uses security group {gid}"):
-                    users = users_of(client, gid)
+                    users = security_group_users(client, gid)
                 module.fail(f"security group '{group['GroupName']}' ({gid}) is still in use after "
                             f"{module.params['wait_timeout']}s by: {users}; remove or detach those first",
                             group_id=gid)

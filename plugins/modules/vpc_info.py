@@ -12,7 +12,7 @@ description:
     and returns it with its subnets, grouped per availability zone.
   - Never changes anything.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
   - webfleet.aws.connection
 options:
