@@ -595,3 +595,24 @@ def test_launch_configuration_in_use_cannot_be_deleted(aws: Endpoint) -> None:
     asg.delete_auto_scaling_group(AutoScalingGroupName="web-asg")  # no instances: no force needed
     asg.delete_launch_configuration(LaunchConfigurationName="web-lc")
     assert asg.describe_launch_configurations()["LaunchConfigurations"] == []
+
+
+# --- Traffic sources ------------------------------------------------------------------------
+
+def test_traffic_sources_and_detaching_one_lb(aws: Endpoint) -> None:
+    make_clb(aws, "lb-a")
+    make_clb(aws, "lb-b")
+    make_group(aws, desired=1, lb="lb-a")
+    asg, elb = aws.client("autoscaling"), aws.client("elb")
+    asg.attach_traffic_sources(AutoScalingGroupName="web-asg", TrafficSources=[{"Identifier": "lb-b", "Type": "elb"}])
+    sources = asg.describe_traffic_sources(AutoScalingGroupName="web-asg")["TrafficSources"]
+    assert sorted(s["Identifier"] for s in sources) == ["lb-a", "lb-b"]
+    (instance,) = group(aws)["Instances"]
+    for lb in ("lb-a", "lb-b"):
+        states = elb.describe_instance_health(LoadBalancerName=lb)["InstanceStates"]
+        assert [(s["InstanceId"], s["State"]) for s in states] == [(instance["InstanceId"], "InService")]
+
+    asg.detach_traffic_sources(AutoScalingGroupName="web-asg", TrafficSources=[{"Identifier": "lb-a", "Type": "elb"}])
+    assert group(aws)["LoadBalancerNames"] == ["lb-b"]
+    assert elb.describe_instance_health(LoadBalancerName="lb-a")["InstanceStates"] == []
+    assert len(elb.describe_instance_health(LoadBalancerName="lb-b")["InstanceStates"]) == 1

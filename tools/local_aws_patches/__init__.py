@@ -13,6 +13,7 @@ PATCH_MODULES = [
     "autoscaling_azs",
     "autoscaling_describe",
     "autoscaling_groups",
+    "autoscaling_traffic",
     "ec2",
     "sns",
     "errors",
