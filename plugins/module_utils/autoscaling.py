@@ -396,3 +396,116 @@ def missing_references(ec2: Any, kind: str, ids: Iterable[str]) -> list[str]:
     else:
         raise ValueError(kind)
     return [i for i in wanted if i not in found]
+
+
+# -- Auto Scaling group views ------------------------------------------------------------------
+
+def group_view(group: Mapping[str, Any] | None, notification: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The comparable snake_case view of a DescribeAutoScalingGroups entry ({} when absent)."""
+    if not group:
+        return {}
+    lt = group.get("LaunchTemplate") or (group.get("MixedInstancesPolicy") or {}).get(
+        "LaunchTemplate", {}).get("LaunchTemplateSpecification")
+    view = {
+        "launch_template": {"id": lt.get("LaunchTemplateId"), "version": str(lt.get("Version", "$Default"))}
+        if lt else None,
+        "launch_config_name": group.get("LaunchConfigurationName"),
+        "min_size": group["MinSize"],
+        "max_size": group["MaxSize"],
+        "desired_capacity": group["DesiredCapacity"],
+        "vpc_zone_identifier": sorted(s for s in (group.get("VPCZoneIdentifier") or "").split(",") if s),
+        "load_balancers": sorted(group.get("LoadBalancerNames") or []),
+        "target_group_arns": sorted(group.get("TargetGroupARNs") or []),
+        "health_check_type": group.get("HealthCheckType", "EC2"),
+        "health_check_grace_period": group.get("HealthCheckGracePeriod", 0),
+        "default_cooldown": group.get("DefaultCooldown", 300),
+        "termination_policies": list(group.get("TerminationPolicies") or ["Default"]),
+        "metrics_collection": metrics_view(group.get("EnabledMetrics")),
+        "tags": current_asg_tags(group.get("Tags")),
+    }
+    if notification is not None:
+        view["notification"] = dict(notification)
+    return view
+
+
+def notification_view(configs: Iterable[Mapping[str, Any]], topic_arn: str) -> dict[str, Any]:
+    types = sorted(c["NotificationType"] for c in configs if c.get("TopicARN") == topic_arn)
+    return {"topic_arn": topic_arn, "types": types}
+
+
+def desired_group_view(params: Mapping[str, Any], current: Mapping[str, Any], lt_id: str | None) -> dict[str, Any]:
+    """The view the group should have: module options over the current view (options left unset keep it)."""
+    cur = dict(current)
+    lt = params.get("launch_template")
+    if lt:
+        launch_template, lc_name = {"id": lt_id, "version": str(lt.get("version") or "$Default")}, None
+    elif params.get("launch_config_name"):
+        launch_template, lc_name = None, params["launch_config_name"]
+    else:
+        launch_template, lc_name = cur.get("launch_template"), cur.get("launch_config_name")
+    min_size, max_size = params["min_size"], params["max_size"]
+    desired = params.get("desired_capacity")
+    if desired is None:  # keep the current capacity (1 for a new group), inside the new bounds
+        desired = min(max(cur.get("desired_capacity", 1), min_size), max_size)
+
+    def keep(option: str, key: str | None = None, transform: Any = sorted) -> Any:
+        value = params.get(option)
+        return transform(value) if value is not None else cur.get(key or option, transform([]))
+
+    view = {
+        "launch_template": launch_template,
+        "launch_config_name": lc_name,
+        "min_size": min_size,
+        "max_size": max_size,
+        "desired_capacity": desired,
+        "vpc_zone_identifier": keep("vpc_zone_identifier"),
+        "load_balancers": keep("load_balancers"),
+        "target_group_arns": keep("target_group_arns"),
+        "health_check_type": params["health_check_type"],
+        "health_check_grace_period": params["health_check_grace_period"],
+        "default_cooldown": params["default_cooldown"],
+        "termination_policies": keep("termination_policies", transform=lambda v: list(v) or ["Default"]),
+        "metrics_collection": desired_metrics_view(params.get("metrics_collection"),
+                                                   cur.get("metrics_collection") or metrics_view(None)),
+        "tags": dict(cur.get("tags") or {}),
+    }
+    wanted_tags = normalise_asg_tags(params.get("tags"), params.get("propagate_at_launch", True))
+    to_set, to_remove = compare_asg_tags(view["tags"], wanted_tags, params.get("purge_tags", True))
+    view["tags"] = {k: v for k, v in {**view["tags"], **to_set}.items() if k not in to_remove}
+    note = params.get("notification")
+    if note:
+        view["notification"] = {"topic_arn": note["topic_arn"], "types": sorted(set(note.get("types") or ()))}
+    return view
+
+
+def update_arguments(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """UpdateAutoScalingGroup arguments for what differs between two group views (no name)."""
+    args: dict[str, Any] = {}
+    if desired["launch_template"] != current.get("launch_template") and desired["launch_template"]:
+        args["LaunchTemplate"] = {"LaunchTemplateId": desired["launch_template"]["id"],
+                                  "Version": desired["launch_template"]["version"]}
+    if desired["launch_config_name"] != current.get("launch_config_name") and desired["launch_config_name"]:
+        args["LaunchConfigurationName"] = desired["launch_config_name"]
+    simple = {"min_size": "MinSize", "max_size": "MaxSize", "desired_capacity": "DesiredCapacity",
+              "health_check_type": "HealthCheckType", "health_check_grace_period": "HealthCheckGracePeriod",
+              "default_cooldown": "DefaultCooldown", "termination_policies": "TerminationPolicies"}
+    for key, api in simple.items():
+        if desired[key] != current.get(key):
+            args[api] = desired[key]
+    if desired["vpc_zone_identifier"] != current.get("vpc_zone_identifier"):
+        args["VPCZoneIdentifier"] = ",".join(desired["vpc_zone_identifier"])
+    return args
+
+
+def outdated_instances(instances: Iterable[Mapping[str, Any]], lt_id: str | None, lt_version: str | None,
+                       lc_name: str | None) -> list[str]:
+    """Instances not launched from the desired template version (resolved number) or configuration."""
+    out = []
+    for inst in instances:
+        if lt_id:
+            spec = inst.get("LaunchTemplate") or {}
+            if spec.get("LaunchTemplateId") != lt_id or str(spec.get("Version")) != str(lt_version):
+                out.append(inst["InstanceId"])
+        elif lc_name and inst.get("LaunchConfigurationName") != lc_name:
+            out.append(inst["InstanceId"])
+    return sorted(out)

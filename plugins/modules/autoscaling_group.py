@@ -1,0 +1,512 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: autoscaling_group
+short_description: Manage an EC2 Auto Scaling group
+description:
+  - Creates, updates or deletes an Auto Scaling group launched from a launch template or a launch configuration.
+  - Checks O(min_size) <= O(desired_capacity) <= O(max_size), the subnets, load balancers, target groups,
+    launch template/configuration and topic before changing anything.
+  - Optionally waits until the group has its instances InService (and InService in its classic load balancers),
+    and replaces out-of-date instances with an instance refresh when the launch template version or launch
+    configuration changes.
+version_added: 0.1.0
+author: webfleet.aws contributors
+options:
+  name:
+    description: Name of the group.
+    type: str
+    required: true
+  state:
+    description: C(absent) force-deletes the group (its instances too) and waits until it is gone.
+    type: str
+    choices: [present, absent]
+    default: present
+  launch_template:
+    description: The launch template instances start from. Mutually exclusive with O(launch_config_name).
+    type: dict
+    suboptions:
+      name:
+        description: Template name (or give O(launch_template.id)).
+        type: str
+      id:
+        description: Template id.
+        type: str
+      version:
+        description: C($Latest), C($Default) or a version number.
+        type: str
+        default: $Default
+  launch_config_name:
+    description: Name of the launch configuration instances start from.
+    type: str
+  min_size:
+    description: Minimum number of instances.
+    type: int
+    default: 1
+  max_size:
+    description: Maximum number of instances.
+    type: int
+    default: 3
+  desired_capacity:
+    description:
+      - Number of instances wanted. Unset keeps the current number (1 for a new group), kept inside min/max.
+    type: int
+  vpc_zone_identifier:
+    description: Subnet ids the instances go in (their availability zones are the group's). Required to create.
+    type: list
+    elements: str
+  load_balancers:
+    description: Classic load balancer names. Unset leaves the attached ones alone; C([]) detaches all.
+    type: list
+    elements: str
+  target_group_arns:
+    description: Target group ARNs. Unset leaves them alone; C([]) detaches all.
+    type: list
+    elements: str
+  health_check_type:
+    description: C(EC2) or C(ELB) (the load balancer's health check also decides).
+    type: str
+    choices: [EC2, ELB]
+    default: EC2
+  health_check_grace_period:
+    description: Seconds after launch before health checks count.
+    type: int
+    default: 5
+  default_cooldown:
+    description: Seconds between scaling activities.
+    type: int
+    default: 300
+  termination_policies:
+    description: Which instances go first on scale-in. Unset leaves them alone.
+    type: list
+    elements: str
+    choices: [Default, OldestInstance, NewestInstance, OldestLaunchConfiguration, ClosestToNextInstanceHour,
+              OldestLaunchTemplate, AllocationStrategy]
+  metrics_collection:
+    description: Group metrics sent to CloudWatch.
+    type: dict
+    suboptions:
+      enabled:
+        description: Collect group metrics.
+        type: bool
+        default: true
+      granularity:
+        description: Only C(1Minute) exists.
+        type: str
+        default: 1Minute
+      metrics:
+        description: Metric names; C([]) means all.
+        type: list
+        elements: str
+        default: []
+  notification:
+    description: SNS notifications of the group's activities. Unset leaves notifications alone.
+    type: dict
+    suboptions:
+      topic_arn:
+        description: ARN of the SNS topic.
+        type: str
+        required: true
+      types:
+        description: Notification types; C([]) removes this topic's notification configuration.
+        type: list
+        elements: str
+        default: [autoscaling:EC2_INSTANCE_LAUNCH, autoscaling:EC2_INSTANCE_TERMINATE,
+                  autoscaling:EC2_INSTANCE_LAUNCH_ERROR, autoscaling:EC2_INSTANCE_TERMINATE_ERROR]
+  tags:
+    description:
+      - Tags of the group, as a dict (propagated per O(propagate_at_launch)) or a list of
+        C({key, value, propagate_at_launch}). Unset leaves tags alone.
+    type: raw
+  propagate_at_launch:
+    description: Whether tags given as a dict are copied to the instances.
+    type: bool
+    default: true
+  purge_tags:
+    description: Remove tags not named in O(tags).
+    type: bool
+    default: true
+  wait_for_instances:
+    description: Wait until O(desired_capacity) instances are InService and healthy (and InService in each
+      classic load balancer). Never waits in check mode.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for instances, an instance refresh or the deletion.
+    type: int
+    default: 300
+  instance_refresh:
+    description: Replace out-of-date instances when the launch template version or configuration changes.
+    type: dict
+    suboptions:
+      enabled:
+        description: Start a rolling instance refresh when instances are out of date.
+        type: bool
+        default: false
+      min_healthy_percentage:
+        description: Percentage of capacity kept in service during the refresh.
+        type: int
+        default: 90
+      instance_warmup:
+        description: Seconds a new instance needs before it counts as in service.
+        type: int
+        default: 300
+      wait:
+        description: Wait until the refresh has finished (bounded by O(wait_timeout)).
+        type: bool
+        default: true
+extends_documentation_fragment:
+  - webfleet.aws.connection
+"""
+
+EXAMPLES = r"""
+- name: nginx-asg behind the classic load balancer
+  webfleet.aws.autoscaling_group:
+    name: nginx-asg
+    launch_template: {name: nginx-lt, version: $Latest}
+    min_size: 1
+    max_size: 3
+    desired_capacity: 1
+    vpc_zone_identifier: "{{ subnet_ids }}"
+    load_balancers: [nginx-lb]
+    health_check_type: EC2
+    health_check_grace_period: 5
+    notification:
+      topic_arn: "{{ topic.sns_arn }}"
+    tags: {Name: nginx}
+    instance_refresh: {enabled: true}
+
+- name: Delete the group and its instances
+  webfleet.aws.autoscaling_group:
+    name: nginx-asg
+    state: absent
+"""
+
+RETURN = r"""
+auto_scaling_group:
+  description: The group in snake_case (instances with lifecycle and health states); empty when absent.
+  returned: always
+  type: dict
+waited:
+  description: Seconds spent waiting (instances, refresh, deletion).
+  returned: always
+  type: float
+instance_refresh:
+  description: The instance refresh started by this run (id, status), if any.
+  returned: when a refresh was started or would be started
+  type: dict
+"""
+
+import re  # noqa: E402
+from typing import Any  # noqa: E402
+
+from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
+
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    launch_template=dict(type="dict", options=dict(
+        name=dict(type="str"), id=dict(type="str"), version=dict(type="str", default="$Default"))),
+    launch_config_name=dict(type="str"),
+    min_size=dict(type="int", default=1),
+    max_size=dict(type="int", default=3),
+    desired_capacity=dict(type="int"),
+    vpc_zone_identifier=dict(type="list", elements="str"),
+    load_balancers=dict(type="list", elements="str"),
+    target_group_arns=dict(type="list", elements="str"),
+    health_check_type=dict(type="str", default="EC2", choices=["EC2", "ELB"]),
+    health_check_grace_period=dict(type="int", default=5),
+    default_cooldown=dict(type="int", default=300),
+    termination_policies=dict(type="list", elements="str", choices=list(asu.TERMINATION_POLICIES)),
+    metrics_collection=dict(type="dict", apply_defaults=True, options=dict(
+        enabled=dict(type="bool", default=True), granularity=dict(type="str", default="1Minute"),
+        metrics=dict(type="list", elements="str", default=[]))),
+    notification=dict(type="dict", options=dict(
+        topic_arn=dict(type="str", required=True),
+        types=dict(type="list", elements="str", default=list(asu.NOTIFICATION_TYPES)))),
+    tags=dict(type="raw"),
+    propagate_at_launch=dict(type="bool", default=True),
+    purge_tags=dict(type="bool", default=True),
+    wait_for_instances=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=300),
+    instance_refresh=dict(type="dict", apply_defaults=True, options=dict(
+        enabled=dict(type="bool", default=False), min_healthy_percentage=dict(type="int", default=90),
+        instance_warmup=dict(type="int", default=300), wait=dict(type="bool", default=True))),
+)
+REFRESH_DONE = ("Successful", "Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed", "Baking")
+
+
+def validate(module: AWSModule) -> None:
+    p = module.params
+    if not re.match(r"^[\w .:/@+=,-]{1,255}$", p["name"]):
+        module.fail_param("name", "must be 1-255 characters without control characters")
+    if p["wait_timeout"] < 0:
+        module.fail_param("wait_timeout", "must be 0 or more seconds")
+    if p["state"] == "absent":
+        return
+    if p["launch_template"] and p["launch_config_name"]:
+        module.fail_param("launch_template", "give launch_template or launch_config_name, not both")
+    lt = p["launch_template"]
+    if lt and bool(lt["name"]) == bool(lt["id"]):
+        module.fail_param("launch_template", "give exactly one of launch_template.name and launch_template.id")
+    if lt and not re.match(r"^(\$Latest|\$Default|[1-9]\d*)$", lt["version"]):
+        module.fail_param("launch_template.version", f"'{lt['version']}' must be $Latest, $Default or a number")
+    problem = asu.check_sizes(p["min_size"], p["max_size"], p["desired_capacity"])
+    if problem:
+        module.fail_param(*problem)
+    for key in ("health_check_grace_period", "default_cooldown"):
+        if p[key] < 0:
+            module.fail_param(key, f"must be 0 or more seconds, got {p[key]}")
+    for subnet in p["vpc_zone_identifier"] or ():
+        if not asu.SUBNET_RE.match(subnet):
+            module.fail_param("vpc_zone_identifier", f"'{subnet}' is not a subnet id; use subnet-... ids")
+    if p["vpc_zone_identifier"] == []:
+        module.fail_param("vpc_zone_identifier", "needs at least one subnet")
+    metrics = p["metrics_collection"]
+    if metrics["granularity"] != "1Minute":
+        module.fail_param("metrics_collection.granularity", "must be 1Minute (the only granularity AWS offers)")
+    unknown = sorted(set(metrics["metrics"]) - set(asu.GROUP_METRICS))
+    if unknown:
+        module.fail_param("metrics_collection.metrics", f"unknown metrics {unknown}; use names such as GroupMinSize")
+    note = p["notification"]
+    if note:
+        if not asu.SNS_ARN_RE.match(note["topic_arn"]):
+            module.fail_param("notification.topic_arn", f"'{note['topic_arn']}' is not an SNS topic ARN")
+        unknown = sorted(set(note["types"]) - set(asu.ALL_NOTIFICATION_TYPES))
+        if unknown:
+            module.fail_param("notification.types", f"unknown types {unknown}; use {', '.join(asu.NOTIFICATION_TYPES)}")
+    refresh = p["instance_refresh"]
+    if not 0 <= refresh["min_healthy_percentage"] <= 100:
+        module.fail_param("instance_refresh.min_healthy_percentage", "must be 0 to 100")
+    if refresh["instance_warmup"] < 0:
+        module.fail_param("instance_refresh.instance_warmup", "must be 0 or more seconds")
+    try:
+        asu.normalise_asg_tags(p["tags"])
+    except (ValueError, AttributeError, TypeError):
+        module.fail_param("tags", "must be a dict or a list of {key, value, propagate_at_launch}")
+
+
+def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[str, Any]:
+    """Look up everything the group names (read-only); return the resolved launch template."""
+    p = module.params
+    ec2, resolved = module.client("ec2"), {}
+    if not current and not (p["launch_template"] or p["launch_config_name"]):
+        module.fail_param("launch_template", "a new group needs launch_template or launch_config_name")
+    if not current and not p["vpc_zone_identifier"]:
+        module.fail_param("vpc_zone_identifier", "a new group needs the subnet ids its instances go in")
+    with module.aws_errors("look up the resources the group names"):
+        missing = asu.missing_references(ec2, "subnet", p["vpc_zone_identifier"] or ())
+        if missing:
+            module.fail_param("vpc_zone_identifier", f"subnets {', '.join(missing)} not found; check the ids")
+        lt = p["launch_template"]
+        if lt:
+            key = {"LaunchTemplateNames": [lt["name"]]} if lt["name"] else {"LaunchTemplateIds": [lt["id"]]}
+            try:
+                resolved = ec2.describe_launch_templates(**key)["LaunchTemplates"][0]
+            except Exception as exc:
+                if "NotFound" not in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) \
+                        and "Malformed" not in str(exc):
+                    raise
+                module.fail_param("launch_template", f"launch template {lt['name'] or lt['id']} not found")
+            if lt["version"].isdigit() and int(lt["version"]) > resolved["LatestVersionNumber"]:
+                module.fail_param("launch_template.version", f"version {lt['version']} does not exist "
+                                  f"(latest is {resolved['LatestVersionNumber']})")
+        if p["launch_config_name"] and not module.client("autoscaling").describe_launch_configurations(
+                LaunchConfigurationNames=[p["launch_config_name"]])["LaunchConfigurations"]:
+            module.fail_param("launch_config_name", f"launch configuration {p['launch_config_name']} not found")
+        for lb in p["load_balancers"] or ():
+            try:
+                module.client("elb").describe_load_balancers(LoadBalancerNames=[lb])
+            except Exception as exc:
+                if "LoadBalancerNotFound" not in str(exc):
+                    raise
+                module.fail_param("load_balancers", f"classic load balancer {lb} not found")
+        for arn in p["target_group_arns"] or ():
+            try:
+                module.client("elbv2").describe_target_groups(TargetGroupArns=[arn])
+            except Exception as exc:
+                if "TargetGroupNotFound" not in str(exc) and "ValidationError" not in str(exc):
+                    raise
+                module.fail_param("target_group_arns", f"target group {arn} not found")
+        if p["notification"]:
+            try:
+                module.client("sns").get_topic_attributes(TopicArn=p["notification"]["topic_arn"])
+            except Exception as exc:
+                if "NotFound" not in str(exc):
+                    raise
+                module.fail_param("notification.topic_arn", f"topic {p['notification']['topic_arn']} not found")
+    return resolved
+
+
+def read_group(autoscaling: Any, name: str) -> dict[str, Any] | None:
+    groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"]
+    return groups[0] if groups else None
+
+
+def lb_in_service(module: AWSModule, group: dict[str, Any]) -> int:
+    """The smallest number of the group's instances InService in any of its classic LBs."""
+    ids = {i["InstanceId"] for i in group.get("Instances", [])}
+    counts = []
+    for lb in group.get("LoadBalancerNames") or []:
+        states = module.client("elb").describe_instance_health(LoadBalancerName=lb)["InstanceStates"]
+        counts.append(sum(1 for s in states if s["InstanceId"] in ids and s["State"] == "InService"))
+    return min(counts) if counts else len(ids)
+
+
+def apply(module: AWSModule, autoscaling: Any, name: str, cur: dict[str, Any], want: dict[str, Any]) -> None:
+    p = module.params
+    if not cur:
+        args: dict[str, Any] = {"AutoScalingGroupName": name, "MinSize": want["min_size"],
+                                "MaxSize": want["max_size"], "DesiredCapacity": want["desired_capacity"],
+                                "VPCZoneIdentifier": ",".join(want["vpc_zone_identifier"]),
+                                "HealthCheckType": want["health_check_type"],
+                                "HealthCheckGracePeriod": want["health_check_grace_period"],
+                                "DefaultCooldown": want["default_cooldown"],
+                                "TerminationPolicies": want["termination_policies"]}
+        if want["launch_template"]:
+            args["LaunchTemplate"] = {"LaunchTemplateId": want["launch_template"]["id"],
+                                      "Version": want["launch_template"]["version"]}
+        else:
+            args["LaunchConfigurationName"] = want["launch_config_name"]
+        if want["load_balancers"]:
+            args["LoadBalancerNames"] = want["load_balancers"]
+        if want["target_group_arns"]:
+            args["TargetGroupARNs"] = want["target_group_arns"]
+        if want["tags"]:  # given at creation so the first instances carry them
+            args["Tags"] = [{"ResourceId": name, "ResourceType": "auto-scaling-group", "Key": k,
+                             "Value": v["value"], "PropagateAtLaunch": v["propagate_at_launch"]}
+                            for k, v in sorted(want["tags"].items())]
+        autoscaling.create_auto_scaling_group(**args)
+        module.on_failure(f"delete Auto Scaling group {name}", lambda: autoscaling.delete_auto_scaling_group(
+            AutoScalingGroupName=name, ForceDelete=True))
+        cur = {"tags": want["tags"], "load_balancers": want["load_balancers"],
+               "target_group_arns": want["target_group_arns"], "metrics_collection": asu.metrics_view(None)}
+    else:
+        args = asu.update_arguments(cur, want)
+        if args:
+            autoscaling.update_auto_scaling_group(AutoScalingGroupName=name, **args)
+    for kind, attach, detach, key in (
+            ("load_balancers", "attach_load_balancers", "detach_load_balancers", "LoadBalancerNames"),
+            ("target_group_arns", "attach_load_balancer_target_groups", "detach_load_balancer_target_groups",
+             "TargetGroupARNs")):
+        add, remove = asu.diff_sets(cur.get(kind) or [], want[kind])
+        if add:
+            getattr(autoscaling, attach)(AutoScalingGroupName=name, **{key: add})
+        if remove:
+            getattr(autoscaling, detach)(AutoScalingGroupName=name, **{key: remove})
+    to_set, to_remove = asu.compare_asg_tags(cur.get("tags") or {}, want["tags"], True)
+    base = {"ResourceId": name, "ResourceType": "auto-scaling-group"}
+    if to_set:
+        autoscaling.create_or_update_tags(Tags=[dict(base, Key=k, Value=v["value"],
+                                                     PropagateAtLaunch=v["propagate_at_launch"])
+                                                for k, v in sorted(to_set.items())])
+    if to_remove:
+        autoscaling.delete_tags(Tags=[dict(base, Key=k) for k in to_remove])
+    metrics = want["metrics_collection"]
+    if metrics != cur.get("metrics_collection"):
+        if metrics["enabled"]:
+            chosen = p["metrics_collection"]["metrics"]
+            autoscaling.enable_metrics_collection(AutoScalingGroupName=name, Granularity=metrics["granularity"],
+                                                  **({"Metrics": chosen} if chosen else {}))
+        else:
+            autoscaling.disable_metrics_collection(AutoScalingGroupName=name)
+    note = want.get("notification")
+    if note and note != cur.get("notification"):
+        if note["types"]:
+            autoscaling.put_notification_configuration(AutoScalingGroupName=name, TopicARN=note["topic_arn"],
+                                                       NotificationTypes=note["types"])
+        else:
+            autoscaling.delete_notification_configuration(AutoScalingGroupName=name, TopicARN=note["topic_arn"])
+
+
+def main() -> None:
+    module = AWSModule(argument_spec=ARGUMENT_SPEC)
+    validate(module)
+    p, name, waited = module.params, module.params["name"], 0.0
+    autoscaling = module.client("autoscaling")
+    with module.aws_errors(f"describe Auto Scaling group {name}"):
+        group = read_group(autoscaling, name)
+
+    if p["state"] == "absent":
+        if group and not module.check_mode:
+            with module.aws_errors(f"delete Auto Scaling group {name}"):
+                autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+            _, waited = module.wait(lambda: read_group(autoscaling, name), lambda g: g is None,
+                                    f"Auto Scaling group {name} to be deleted", p["wait_timeout"], delay=0.5)
+        module.exit(before=asu.group_view(group), after={}, auto_scaling_group={}, waited=waited)
+
+    template = check_references(module, group)
+    note = None
+    if group and p["notification"]:
+        with module.aws_errors(f"describe notification configurations of {name}"):
+            configs = autoscaling.describe_notification_configurations(
+                AutoScalingGroupNames=[name])["NotificationConfigurations"]
+        note = asu.notification_view(configs, p["notification"]["topic_arn"])
+    elif p["notification"]:
+        note = {"topic_arn": p["notification"]["topic_arn"], "types": []}
+    before = asu.group_view(group, note)
+    after = asu.desired_group_view(p, before, template.get("LaunchTemplateId"))
+
+    refresh, result = None, {}
+    if group and p["instance_refresh"]["enabled"]:
+        lt = after["launch_template"]
+        version = None
+        if lt:
+            version = {"$Latest": template.get("LatestVersionNumber"),
+                       "$Default": template.get("DefaultVersionNumber")}.get(lt["version"], lt["version"])
+        stale = asu.outdated_instances(group.get("Instances", []), lt and lt["id"], version,
+                                       after["launch_config_name"])
+        if stale:
+            refresh = {"status": "would start" if module.check_mode else "Pending", "outdated_instances": stale}
+
+    if module.check_mode:
+        if refresh:
+            result["instance_refresh"] = refresh
+        module.exit(before=before, after=after, changed=before != after or bool(refresh),
+                    auto_scaling_group=snake(group) if group else {}, waited=0.0, **result)
+
+    with module.aws_errors(f"{'update' if group else 'create'} Auto Scaling group {name}"):
+        apply(module, autoscaling, name, before, after)
+        if refresh:
+            prefs = p["instance_refresh"]
+            refresh_id = autoscaling.start_instance_refresh(
+                AutoScalingGroupName=name, Strategy="Rolling",
+                Preferences={"MinHealthyPercentage": prefs["min_healthy_percentage"],
+                             "InstanceWarmup": prefs["instance_warmup"]})["InstanceRefreshId"]
+            refresh["id"] = refresh_id
+    if refresh and p["instance_refresh"]["wait"]:
+        found, secs = module.wait(
+            lambda: autoscaling.describe_instance_refreshes(AutoScalingGroupName=name, InstanceRefreshIds=[
+                refresh["id"]])["InstanceRefreshes"][0],
+            lambda r: r["Status"] in REFRESH_DONE, f"instance refresh {refresh['id']} of {name}",
+            p["wait_timeout"], delay=1.0)
+        waited += secs
+        refresh["status"] = found["Status"]
+        if found["Status"] not in ("Successful", "Baking"):
+            module.fail(f"instance refresh {refresh['id']} of {name} ended {found['Status']}: "
+                        f"{found.get('StatusReason', '')}", instance_refresh=snake(found))
+    if p["wait_for_instances"] and after["desired_capacity"] > 0:
+        target = after["desired_capacity"]
+
+        def ready(g: dict[str, Any]) -> bool:
+            return asu.in_service_count(g.get("Instances", [])) >= target and lb_in_service(module, g) >= target
+
+        group, secs = module.wait(lambda: read_group(autoscaling, name), ready,
+                                  f"{target} InService instances in {name}", p["wait_timeout"], delay=1.0)
+        waited += secs
+    else:
+        with module.aws_errors(f"describe Auto Scaling group {name}"):
+            group = read_group(autoscaling, name)
+    if refresh:
+        result["instance_refresh"] = refresh
+    module.exit(before=before, after=after, changed=before != after or bool(refresh),
+                auto_scaling_group=snake(group), waited=round(waited, 1), **result)
+
+
+if __name__ == "__main__":
+    main()
