@@ -616,3 +616,21 @@ def test_traffic_sources_and_detaching_one_lb(aws: Endpoint) -> None:
     assert group(aws)["LoadBalancerNames"] == ["lb-b"]
     assert elb.describe_instance_health(LoadBalancerName="lb-a")["InstanceStates"] == []
     assert len(elb.describe_instance_health(LoadBalancerName="lb-b")["InstanceStates"]) == 1
+
+
+def test_scaling_policy_needs_existing_group(aws: Endpoint) -> None:
+    asg = aws.client("autoscaling")
+    with pytest.raises(ClientError) as exc:
+        asg.put_scaling_policy(AutoScalingGroupName="no-such-group", PolicyName="p", PolicyType="SimpleScaling",
+                               AdjustmentType="ChangeInCapacity", ScalingAdjustment=1)
+    assert error_of(exc) == (400, "ValidationError")
+    assert asg.describe_policies()["ScalingPolicies"] == []
+
+
+def test_alarm_whose_group_is_gone_still_changes_state(aws: Endpoint) -> None:
+    make_group(aws)
+    cpu_alarm(aws, "cpu-high", [step_policy(aws, "scale-out", 1)])
+    aws.client("autoscaling").delete_auto_scaling_group(AutoScalingGroupName="web-asg", ForceDelete=True)
+    cw = aws.client("cloudwatch")
+    cw.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="load test")
+    assert cw.describe_alarms(AlarmNames=["cpu-high"])["MetricAlarms"][0]["StateValue"] == "ALARM"

@@ -128,6 +128,7 @@ def apply() -> None:
     from moto.autoscaling.models import Activity, AutoScalingBackend, FakeAutoScalingGroup, FakeScalingPolicy
     from moto.autoscaling.responses import AutoScalingResponse
     from moto.cloudwatch.models import CloudWatchBackend
+    from moto.core.exceptions import ServiceException
     from moto.core.responses import ActionResult, EmptyResult
 
     # AWS: PutScalingPolicy answers PolicyARN for every policy type (moto's key "PolicyArn"
@@ -142,8 +143,12 @@ def apply() -> None:
 
     # AWS: policy names are unique per group, not per region; moto keys them by name alone, so a
     # second group's "scale-out" replaced the first group's.
+    # AWS: a policy needs an existing group (moto stored policies for any name).
     def backend_put_scaling_policy(original: Any, self: AutoScalingBackend, name: str, *args: Any,
                                    **kwargs: Any) -> Any:
+        group = kwargs.get("as_name")
+        if group not in self.autoscaling_groups:
+            raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {group} not found")
         policy = original(self, name, *args, **kwargs)
         if self.policies.get(name) is policy:
             del self.policies[name]
@@ -217,9 +222,12 @@ def apply() -> None:
             policy = find_policy(backend, arn, None)
             if policy is None:
                 continue
-            run_policy(policy, metric_value, None if alarm.threshold is None else float(alarm.threshold),
-                       f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {state_value} "
-                       f"triggered policy {policy.name}")
+            try:
+                run_policy(policy, metric_value, None if alarm.threshold is None else float(alarm.threshold),
+                           f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {state_value} "
+                           f"triggered policy {policy.name}")
+            except ServiceException:
+                pass  # AWS: a failing action does not fail SetAlarmState (it is only logged in the history)
 
     wrap(CloudWatchBackend, "set_alarm_state", set_alarm_state)
 
