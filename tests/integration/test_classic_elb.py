@@ -196,12 +196,21 @@ def test_listeners_stickiness_subnets_security_groups(ansible: Any, aws: Any) ->
     assert [p["PolicyName"] for p in d["Policies"]["LBCookieStickinessPolicies"]] == ["webfleet-lb-cookie-9001-0"]
 
 
-def test_zones_map_to_default_subnets(ansible: Any, aws: Any) -> None:
+def test_zones_map_to_default_subnets(ansible: Any, aws: Any, tmp_path: Any) -> None:
     zones = default_subnets(aws)
     picked = sorted(zones)[:2]
-    res, rerun = ansible.run_tasks([task(name=NAME, zones=picked), task(name=NAME, zones=picked)])
-    assert res["changed"] is True and rerun["changed"] is False, rerun.get("diff")
+    res = ansible.run_tasks([task(name=NAME, zones=picked, listeners=LAB["listeners"])])[0]
+    assert res["changed"] is True
     assert sorted(describe(aws)["Subnets"]) == sorted(zones[z] for z in picked)
+    # a rerun only reads: no call that changes anything
+    log = tmp_path / "api.log"
+    rerun = ansible.run_tasks(
+        [task(name=NAME, zones=picked, listeners=LAB["listeners"])], extra_env={"WEBFLEET_API_LOG": str(log)}
+    )[0]
+    assert rerun["changed"] is False, rerun.get("diff")
+    operations = log.read_text().split("\n")
+    assert "elasticloadbalancing DescribeLoadBalancers" in operations
+    assert [op for op in operations if op and not op.split()[1].startswith("Describe")] == []
 
 
 # -- instances ------------------------------------------------------------------------------------------------
