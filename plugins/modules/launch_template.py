@@ -344,8 +344,9 @@ def main() -> None:
 
     if module.check_mode:
         module.exit(before=before, after=after, changed=before != after or bool(to_delete),
-                    launch_template={"launch_template_name": p["name"], "latest_version_number": want_latest,
-                                     "default_version_number": want_default},
+                    launch_template={"launch_template_id": template and template["LaunchTemplateId"],
+                                     "launch_template_name": p["name"], "latest_version_number": want_latest,
+                                     "default_version_number": want_default, "tags": after["tags"]},
                     version={"launch_template_data": snake(default_data)}, deleted_versions=to_delete)
 
     with module.aws_errors(f"update launch template '{p['name']}'"):

@@ -132,6 +132,27 @@ def test_instance_refresh(aws: Any, ansible: Any) -> None:
     assert len(instances) == 2 and {i["LaunchConfigurationName"] for i in instances} == {"nginx-lc-2"}
 
 
+def test_target_groups_metrics_and_policies(aws: Any, ansible: Any) -> None:
+    w = world(aws)
+    vpc = aws.client("ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    tg = aws.client("elbv2").create_target_group(Name="nginx-tg", Protocol="HTTP", Port=80, VpcId=vpc,
+                                                  TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+    a = args(w, load_balancers=None, target_group_arns=[tg], wait_for_instances=False,
+             termination_policies=["OldestInstance", "Default"],
+             tags=[{"key": "Name", "value": "nginx"}, {"key": "cost", "value": "lab", "propagate_at_launch": False}])
+    off = dict(a, target_group_arns=[], metrics_collection={"enabled": False})
+    r1, r2, r3, r4 = ansible.run_tasks([task(**a), task(**a), task(**off), task(**off)], diff=True)
+    assert r1["changed"] and r1["diff"]["after"]["target_group_arns"] == [tg], r1.get("msg")
+    assert not r2["changed"], r2.get("diff")
+    assert r3["diff"]["before"]["target_group_arns"] == [tg] and r3["diff"]["after"]["target_group_arns"] == []
+    assert r3["changed"] and r3["diff"]["after"]["metrics_collection"]["enabled"] is False, r3.get("msg")
+    assert not r4["changed"], r4.get("diff")
+    g = groups(aws)[0]
+    assert g.get("TargetGroupARNs", []) == [] and g.get("EnabledMetrics", []) == []
+    assert g["TerminationPolicies"] == ["OldestInstance", "Default"]
+    assert {t["Key"]: t["PropagateAtLaunch"] for t in g["Tags"]} == {"Name": True, "cost": False}
+
+
 BAD = [
     ({"min_size": 3, "max_size": 2}, "min_size"),
     ({"desired_capacity": 5}, "desired_capacity"),
