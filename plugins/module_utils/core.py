@@ -65,6 +65,17 @@ class AWSError(Exception):
         self.details = details
 
 
+class ParamError(ValueError):
+    """Invalid input, raised by pure validators: ``param`` names the option (or its path,
+    e.g. ``health_check.target``), ``problem`` says what is wrong and what to do.
+    Inside ``AWSModule.aws_errors`` (or via ``AWSModule.fail_param``) it fails the module."""
+
+    def __init__(self, param: str, problem: str) -> None:
+        super().__init__(f"{param}: {problem}")
+        self.param = param
+        self.problem = problem
+
+
 class AWSModule:
     """AnsibleModule plus connection options, retrying clients, errors, waits and diffs."""
 
@@ -146,9 +157,11 @@ class AWSModule:
 
     @contextlib.contextmanager
     def aws_errors(self, action: str) -> Iterator[None]:
-        """Turn botocore errors and AWSError inside the block into a clear failure."""
+        """Turn botocore errors, ParamError and AWSError inside the block into a clear failure."""
         try:
             yield
+        except ParamError as exc:
+            self.fail_param(exc.param, exc.problem)
         except AWSError as exc:
             self.fail(exc.msg, **exc.details)
         except (ClientError, BotoCoreError) as exc:
