@@ -634,3 +634,27 @@ def test_alarm_whose_group_is_gone_still_changes_state(aws: Endpoint) -> None:
     cw = aws.client("cloudwatch")
     cw.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="load test")
     assert cw.describe_alarms(AlarmNames=["cpu-high"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+
+
+# --- EC2: security groups in use -------------------------------------------------------------
+
+def test_security_group_in_use_is_not_deleted(aws: Endpoint) -> None:
+    ec2 = aws.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    busy = ec2.create_security_group(GroupName="busy", Description="busy", VpcId=vpc)["GroupId"]
+    ref = ec2.create_security_group(GroupName="ref", Description="ref", VpcId=vpc)["GroupId"]
+    subnet = default_subnets(aws)[0]["SubnetId"]
+    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[busy])["NetworkInterface"]["NetworkInterfaceId"]
+    ec2.authorize_security_group_ingress(GroupId=ref, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": busy}]}])
+    with pytest.raises(ClientError) as exc:
+        ec2.delete_security_group(GroupId=busy)
+    assert error_of(exc) == (400, "DependencyViolation")
+    ec2.delete_network_interface(NetworkInterfaceId=eni)
+    with pytest.raises(ClientError) as exc:  # still referenced by ref's rule
+        ec2.delete_security_group(GroupId=busy)
+    assert error_of(exc) == (400, "DependencyViolation")
+    ec2.delete_security_group(GroupId=ref)
+    ec2.delete_security_group(GroupId=busy)
+    assert not ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["busy", "ref"]}])[
+        "SecurityGroups"]

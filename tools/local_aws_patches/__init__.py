@@ -15,6 +15,7 @@ PATCH_MODULES = [
     "autoscaling_groups",
     "autoscaling_traffic",
     "ec2",
+    "ec2_security_groups",
     "sns",
     "errors",
 ]

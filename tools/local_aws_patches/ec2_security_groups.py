@@ -1,0 +1,47 @@
+"""EC2 DeleteSecurityGroup refuses a group still in use (400 DependencyViolation), as AWS does:
+by a network interface or a not-terminated instance, by another group's rule, or by a classic
+load balancer (whose network interfaces use it on AWS). moto 5.2.5 deleted it."""
+from __future__ import annotations
+
+from typing import Any
+
+from ._util import wrap
+
+
+def user_of(backend: Any, group_id: str) -> str | None:
+    """What still uses the group (an id), or None."""
+    from moto.elb.models import elb_backends
+
+    for eni in backend.enis.values():
+        instance = getattr(eni, "instance", None)
+        if instance is not None and instance.state == "terminated":
+            continue
+        if any(getattr(g, "id", g) == group_id for g in eni.group_set):
+            return eni.id
+    for instance in backend.all_instances():
+        if instance.state != "terminated" and any(g.id == group_id for g in instance.security_groups):
+            return instance.id
+    for groups in backend.groups.values():
+        for group in groups.values():
+            if group.id == group_id:
+                continue
+            for rule in list(group.ingress_rules) + list(group.egress_rules):
+                if rule.source_group.get("GroupId") == group_id:
+                    return group.id
+    for lb in elb_backends[backend.account_id][backend.region_name].load_balancers.values():
+        if group_id in (lb.security_groups or []):
+            return lb.name
+    return None
+
+
+def apply() -> None:
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.models import EC2Backend
+
+    def _delete_security_group(original: Any, self: EC2Backend, vpc_id: str | None, group_id: str) -> None:
+        user = user_of(self, group_id)
+        if user is not None:
+            raise DependencyViolationError(f"resource {group_id} has a dependent object ({user})")
+        original(self, vpc_id, group_id)
+
+    wrap(EC2Backend, "_delete_security_group", _delete_security_group)
