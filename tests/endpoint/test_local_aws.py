@@ -658,3 +658,47 @@ def test_security_group_in_use_is_not_deleted(aws: Endpoint) -> None:
     ec2.delete_security_group(GroupId=busy)
     assert not ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["busy", "ref"]}])[
         "SecurityGroups"]
+
+
+def test_delete_launch_template_versions_keeps_numbering(aws: Endpoint) -> None:
+    make_launch_template(aws)
+    ec2 = aws.client("ec2")
+    for i in range(3):
+        ec2.create_launch_template_version(LaunchTemplateName="web-lt", LaunchTemplateData={
+            "UserData": base64.b64encode(f"echo {i}\n".encode()).decode()})
+    out = ec2.delete_launch_template_versions(LaunchTemplateName="web-lt", Versions=["1", "2", "3", "9"])
+    assert [v["VersionNumber"] for v in out["SuccessfullyDeletedLaunchTemplateVersions"]] == [2, 3]
+    failed = {v["VersionNumber"]: v["ResponseError"]["Code"]
+              for v in out["UnsuccessfullyDeletedLaunchTemplateVersions"]}
+    assert failed == {1: "unexpectedError", 9: "launchTemplateVersionDoesNotExist"}  # 1 is the default
+    version = ec2.create_launch_template_version(LaunchTemplateName="web-lt", LaunchTemplateData={
+        "InstanceType": "t3.large"})["LaunchTemplateVersion"]
+    assert version["VersionNumber"] == 5  # numbers are never reused
+    versions = ec2.describe_launch_template_versions(LaunchTemplateName="web-lt")["LaunchTemplateVersions"]
+    assert sorted(v["VersionNumber"] for v in versions) == [1, 4, 5]
+    four = ec2.describe_launch_template_versions(LaunchTemplateName="web-lt", Versions=["4"])[
+        "LaunchTemplateVersions"][0]
+    assert base64.b64decode(four["LaunchTemplateData"]["UserData"]) == b"echo 2\n"
+    (template,) = ec2.describe_launch_templates(LaunchTemplateNames=["web-lt"])["LaunchTemplates"]
+    assert template["LatestVersionNumber"] == 5 and template["DefaultVersionNumber"] == 1
+
+
+def test_launch_template_tags_follow_create_and_delete_tags(aws: Endpoint) -> None:
+    ec2 = aws.client("ec2")
+    template_id = ec2.create_launch_template(
+        LaunchTemplateName="web-lt", LaunchTemplateData={"ImageId": base_image(aws)},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "project", "Value": "web"}]}],
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    ec2.create_tags(Resources=[template_id], Tags=[{"Key": "project", "Value": "web2"}, {"Key": "x", "Value": "1"}])
+    ec2.delete_tags(Resources=[template_id], Tags=[{"Key": "x"}])
+    (template,) = ec2.describe_launch_templates(LaunchTemplateIds=[template_id])["LaunchTemplates"]
+    assert template["Tags"] == [{"Key": "project", "Value": "web2"}]
+
+
+def test_modify_image_description(aws: Endpoint) -> None:
+    ec2 = aws.client("ec2")
+    image_id = ec2.create_image(InstanceId=builder_instance(aws), Name="ec2-nginx-ami", Description="v1")["ImageId"]
+    ec2.modify_image_attribute(ImageId=image_id, Description={"Value": "v2"})
+    assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Description"] == "v2"
+    ec2.modify_image_attribute(ImageId=image_id, Attribute="description", Value="v3")
+    assert ec2.describe_image_attribute(ImageId=image_id, Attribute="description")["Description"]["Value"] == "v3"

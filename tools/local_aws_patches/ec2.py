@@ -13,10 +13,12 @@ AMI_NAME_RE = re.compile(r"[A-Za-z0-9()\[\] ./\-'@_]{3,128}")
 
 
 def apply() -> None:
+    from moto.core.responses import ActionResult
     from moto.core.types import Base64EncodedString
-    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.exceptions import EC2ClientError, InvalidLaunchTemplateVersionNotFound
     from moto.ec2.models import EC2Backend
     from moto.ec2.models.launch_templates import LaunchTemplate, LaunchTemplateVersion
+    from moto.ec2.responses.amis import AmisResponse
     from moto.ec2.responses.launch_templates import LaunchTemplates
     from moto.ec2.utils import convert_tag_spec, parse_user_data
 
@@ -70,3 +72,74 @@ def apply() -> None:
         return result
 
     wrap(LaunchTemplates, "create_launch_template_version", create_launch_template_version)
+
+    # AWS: version numbers are never reused and a deleted version is gone; moto found versions by
+    # list position, which DeleteLaunchTemplateVersions (below) would shift.
+    def create_version_numbered(original: Any, self: LaunchTemplate, data: dict[str, Any], description: str) -> Any:
+        version = original(self, data, description)
+        version.number = max([v.number for v in self.versions[:-1]] + [self.__dict__.get("_webfleet_max", 0)]) + 1
+        self.__dict__["_webfleet_max"] = version.number
+        return version
+
+    wrap(LaunchTemplate, "create_version", create_version_numbered)
+
+    def get_version(_original: Any, self: LaunchTemplate, num: Any) -> LaunchTemplateVersion:
+        if str(num).lower() == "$latest":
+            return self.versions[-1]
+        if str(num).lower() == "$default":
+            num = self.default_version_number
+        for version in self.versions:
+            if str(version.number) == str(num):
+                return version
+        raise InvalidLaunchTemplateVersionNotFound(template_id=self.id, version=num)
+
+    wrap(LaunchTemplate, "get_version", get_version)
+    LaunchTemplate.default_version = lambda self: self.get_version(self.default_version_number)  # type: ignore
+
+    # AWS: DeleteLaunchTemplateVersions deletes the listed versions except the default one, reporting
+    # each as deleted or not (moto 5.2.5: not implemented).
+    def delete_launch_template_versions(self: LaunchTemplates) -> ActionResult:
+        name, tmpl_id = self._get_param("LaunchTemplateName"), self._get_param("LaunchTemplateId")
+        template = (self.ec2_backend.get_launch_template(tmpl_id) if tmpl_id
+                    else self.ec2_backend.get_launch_template_by_name(name))
+        self.error_on_dryrun()
+        deleted, failed = [], []
+        for number in self._get_param("Versions", []):
+            entry = {"LaunchTemplateId": template.id, "LaunchTemplateName": template.name}
+            version = next((v for v in template.versions if str(v.number) == str(number)), None)
+            if version is None:
+                failed.append({**entry, "VersionNumber": int(number) if str(number).isdigit() else None,
+                               "ResponseError": {"Code": "launchTemplateVersionDoesNotExist",
+                                                 "Message": f"The specified launch template version {number} "
+                                                            "does not exist."}})
+            elif version.number == template.default_version_number:
+                failed.append({**entry, "VersionNumber": version.number,
+                               "ResponseError": {"Code": "unexpectedError",
+                                                 "Message": "The default version of a launch template cannot be "
+                                                            "deleted."}})
+            else:
+                template.versions.remove(version)
+                deleted.append({**entry, "VersionNumber": version.number})
+        return ActionResult({"SuccessfullyDeletedLaunchTemplateVersions": deleted,
+                             "UnsuccessfullyDeletedLaunchTemplateVersions": failed})
+
+    LaunchTemplates.delete_launch_template_versions = delete_launch_template_versions  # type: ignore[attr-defined]
+
+    # AWS: DescribeLaunchTemplates shows the template's current tags (CreateTags/DeleteTags after
+    # creation included); moto showed a copy taken at creation.
+    LaunchTemplate.tags = property(lambda self: self.get_tags(), lambda self, _value: None)  # type: ignore
+
+    # AWS: ModifyImageAttribute sets the description (Description.Value, or Attribute=description +
+    # Value); moto ignored it.
+    def modify_image_attribute(original: Any, self: AmisResponse) -> Any:
+        result = original(self)
+        description = self._get_param("Description")
+        if isinstance(description, dict):
+            description = description.get("Value")
+        if description is None and (self._get_param("Attribute") or "").lower() == "description":
+            description = self._get_param("Value")
+        if description is not None:
+            self.ec2_backend.describe_images(ami_ids=[self._get_param("ImageId")])[0].description = description
+        return result
+
+    wrap(AmisResponse, "modify_image_attribute", modify_image_attribute)
