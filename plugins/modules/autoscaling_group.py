@@ -15,7 +15,7 @@ description:
     and replaces out-of-date instances with an instance refresh when the launch template version or launch
     configuration changes.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 options:
   name:
     description: Name of the group.
@@ -413,6 +413,9 @@ def apply(module: AWSModule, autoscaling: Any, name: str, cur: dict[str, Any], w
             chosen = p["metrics_collection"]["metrics"]
             autoscaling.enable_metrics_collection(AutoScalingGroupName=name, Granularity=metrics["granularity"],
                                                   **({"Metrics": chosen} if chosen else {}))
+            extra = sorted(set((cur.get("metrics_collection") or {}).get("metrics") or ()) - set(metrics["metrics"]))
+            if chosen and extra:  # enabling adds metrics; the ones no longer wanted are disabled
+                autoscaling.disable_metrics_collection(AutoScalingGroupName=name, Metrics=extra)
         else:
             autoscaling.disable_metrics_collection(AutoScalingGroupName=name)
     note = want.get("notification")

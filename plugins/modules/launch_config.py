@@ -16,7 +16,7 @@ description:
   - Instance metadata requires tokens (IMDSv2), EBS volumes are encrypted and detailed monitoring is on
     unless told otherwise.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 options:
   name_prefix:
     description: Name prefix; the launch configuration is named C(<name_prefix>-<10 hex digits>).

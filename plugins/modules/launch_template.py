@@ -12,7 +12,7 @@ description:
   - A new version is created only when the requested content differs from the template's latest version.
   - Instance metadata requires tokens (IMDSv2) and EBS volumes are encrypted unless told otherwise.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 options:
   name:
     description: Name of the launch template.
