@@ -103,6 +103,23 @@ def test_clb_attributes_defaults_and_stable_modify(aws: Endpoint) -> None:
     assert after["ConnectionDraining"] == {"Enabled": True, "Timeout": 300}
 
 
+
+def test_clb_listener_keeps_instance_protocol(aws: Endpoint) -> None:
+    elb = aws.client("elb")
+    cert = aws.client("acm").request_certificate(DomainName="www.example.com")["CertificateArn"]
+    elb.create_load_balancer(LoadBalancerName="web-lb", AvailabilityZones=["us-east-1a"], Listeners=[
+        {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80,
+         "SSLCertificateId": cert}])
+    elb.create_load_balancer_listeners(LoadBalancerName="web-lb", Listeners=[
+        {"Protocol": "SSL", "LoadBalancerPort": 8443, "InstanceProtocol": "TCP", "InstancePort": 8080,
+         "SSLCertificateId": cert},
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}])
+    listeners = {d["Listener"]["LoadBalancerPort"]: d["Listener"] for d in elb.describe_load_balancers(
+        LoadBalancerNames=["web-lb"])["LoadBalancerDescriptions"][0]["ListenerDescriptions"]}
+    assert {port: (lis["Protocol"], lis["InstanceProtocol"]) for port, lis in listeners.items()} == {
+        443: ("HTTPS", "HTTP"), 8443: ("SSL", "TCP"), 80: ("HTTP", "HTTP")}
+
+
 # --- helpers for Auto Scaling --------------------------------------------------------------
 
 def default_subnets(aws: Endpoint, count: int = 2) -> list[dict[str, Any]]:

@@ -39,7 +39,7 @@ DESYNC_KEY = "elb.http.desyncmitigationmode"
 def apply() -> None:
     from moto.core.responses import ActionResult
     from moto.elb.exceptions import ELBClientError, NoActiveLoadBalancerFoundError
-    from moto.elb.models import ELBBackend, FakeHealthCheck, LoadBalancer
+    from moto.elb.models import ELBBackend, FakeHealthCheck, FakeListener, LoadBalancer
     from moto.elb.policies import AppCookieStickinessPolicy, LbCookieStickinessPolicy
     from moto.elb.responses import ELBResponse
 
@@ -128,3 +128,30 @@ def apply() -> None:
             lb.attributes["connection_draining"]["timeout"] = 300
 
     wrap(ELBBackend, "modify_load_balancer_attributes", modify_load_balancer_attributes)
+
+    # AWS: a listener keeps the InstanceProtocol it was created with (HTTPS:443 -> HTTP:80);
+    # moto echoed the front-end Protocol. Without one, the instance protocol is the front-end's.
+    FakeListener.instance_protocol = property(  # type: ignore[method-assign,assignment]
+        lambda self: self.__dict__.get("_webfleet_instance_protocol") or self.protocol)
+
+    def remember_instance_protocols(lb: LoadBalancer, ports: list[dict[str, Any]]) -> None:
+        for port in ports or []:
+            protocol = port.get("InstanceProtocol")
+            for listener in lb.listeners:
+                if protocol and int(listener.load_balancer_port) == int(port["LoadBalancerPort"]):
+                    listener.__dict__["_webfleet_instance_protocol"] = protocol.upper()
+
+    def create_with_protocols(original: Any, self: ELBBackend, *args: Any, **kwargs: Any) -> LoadBalancer:
+        lb = original(self, *args, **kwargs)
+        remember_instance_protocols(lb, kwargs.get("ports") or [])
+        return lb
+
+    wrap(ELBBackend, "create_load_balancer", create_with_protocols)
+
+    def listeners_with_protocols(original: Any, self: ELBBackend, name: str, ports: list[dict[str, Any]]) -> Any:
+        lb = original(self, name, ports)
+        if lb is not None:
+            remember_instance_protocols(lb, ports)
+        return lb
+
+    wrap(ELBBackend, "create_load_balancer_listeners", listeners_with_protocols)
