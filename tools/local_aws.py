@@ -14,13 +14,16 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
 - elb: per-LB calls on an unknown name answer 400 LoadBalancerNotFound (not HTTP 500); a new CLB
   has AWS's default health check (TCP:<first instance port>, interval 30, timeout 5, unhealthy 2,
   healthy 10); DNSName is <name>-<digits>.<region>.elb.amazonaws.com; CanonicalHostedZoneName and
-  the region's real CanonicalHostedZoneNameID are set.
-- autoscaling_policies: PutScalingPolicy returns PolicyARN for every policy type; DescribePolicies
-  lists the linked alarms; policy names are per group (and go with their group); ExecutePolicy
-  applies simple and step policies (MetricValue/BreachThreshold) clamped to min/max; SetAlarmState
-  runs the scaling policies among the alarm's actions for the new state (launching/terminating
-  instances, which join/leave the group's classic LBs); DescribeScalingActivities lists launches
-  and terminations.
+  the region's real CanonicalHostedZoneNameID are set; listeners keep their InstanceProtocol;
+  attribute defaults (draining timeout 300, desync mitigation) and no AdditionalAttributes growing
+  on each modify; DuplicatePolicyName; DescribeLoadBalancerPolicies with AWS's type names
+  (LBCookieStickinessPolicyType, AppCookieStickinessPolicyType) and attribute descriptions.
+- autoscaling_policies: PutScalingPolicy returns PolicyARN for every policy type and needs an
+  existing group; DescribePolicies lists the linked alarms; policy names are per group (and go
+  with their group); ExecutePolicy applies simple and step policies (MetricValue/BreachThreshold)
+  clamped to min/max; SetAlarmState runs the scaling policies among the alarm's actions for the
+  new state (launching/terminating instances, which join/leave the group's classic LBs);
+  DescribeScalingActivities lists launches and terminations.
 - autoscaling_notifications: Put/Describe/DeleteNotificationConfiguration and
   DescribeAutoScalingNotificationTypes, validated like AWS, removed with their group.
 - autoscaling_metrics: EnableMetricsCollection adds (all metrics when none named),
@@ -31,12 +34,20 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   InstanceRefreshInProgress while one runs.
 - autoscaling_azs: instances launch in the AZ (subnet) with the fewest and scale-in removes from
   the AZ with the most.
+- autoscaling_describe: DescribeAdjustmentTypes, DescribeScalingProcessTypes, DescribeAccountLimits.
+- autoscaling_groups: ResourceInUse for deleting a group with instances without ForceDelete, or a
+  launch configuration a group uses.
+- autoscaling_traffic: Attach/Describe/DetachTrafficSources (classic LBs and target groups);
+  DetachLoadBalancers leaves the group's other LBs alone.
 - ec2: CreateImage tags snapshots from a `snapshot` TagSpecification, refuses a duplicate
-  (InvalidAMIName.Duplicate) or malformed name; CreateLaunchTemplateVersion stores UserData as
-  base64 (ASGs can launch from it) and honours SourceVersion.
+  (InvalidAMIName.Duplicate) or malformed name; ModifyImageAttribute sets the description;
+  CreateLaunchTemplateVersion stores UserData as base64 (ASGs can launch from it) and honours
+  SourceVersion; DeleteLaunchTemplateVersions (version numbers never reused); DescribeLaunchTemplates
+  shows the current tags.
+- ec2_security_groups: DeleteSecurityGroup answers DependencyViolation while an ENI, instance,
+  another group's rule or a CLB uses the group.
 - sns: email/email-json subscriptions stay pending ("pending confirmation" from Subscribe,
   SubscriptionArn "PendingConfirmation" in the lists).
-- autoscaling_describe: DescribeAdjustmentTypes, DescribeScalingProcessTypes, DescribeAccountLimits.
 - errors: an unimplemented action answers 400 InvalidAction and a crash 500 InternalFailure, in the
   service's protocol, instead of an HTML page.
 Set WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto (to see a patch's test fail without it).
