@@ -141,7 +141,12 @@ def test_target_groups_metrics_and_policies(aws: Any, ansible: Any) -> None:
              termination_policies=["OldestInstance", "Default"],
              tags=[{"key": "Name", "value": "nginx"}, {"key": "cost", "value": "lab", "propagate_at_launch": False}])
     off = dict(a, target_group_arns=[], metrics_collection={"enabled": False})
-    r1, r2, r3, r4 = ansible.run_tasks([task(**a), task(**a), task(**off), task(**off)], diff=True)
+    two = dict(a, metrics_collection={"metrics": ["GroupMinSize", "GroupMaxSize"]})
+    r1, r2, sub, r3, r4 = ansible.run_tasks([task(**a), task(**a), task(**two), task(**off), task(**off)], diff=True)
+    assert sub["changed"], sub.get("msg")
+    assert sub["diff"]["after"]["metrics_collection"]["metrics"] == ["GroupMaxSize", "GroupMinSize"]
+    assert [m["metric"] for m in sub["auto_scaling_group"]["enabled_metrics"]] in (
+        ["GroupMinSize", "GroupMaxSize"], ["GroupMaxSize", "GroupMinSize"])
     assert r1["changed"] and r1["diff"]["after"]["target_group_arns"] == [tg], r1.get("msg")
     assert not r2["changed"], r2.get("diff")
     assert r3["diff"]["before"]["target_group_arns"] == [tg] and r3["diff"]["after"]["target_group_arns"] == []
