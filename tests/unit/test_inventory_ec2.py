@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,3 +176,14 @@ def test_shortcuts_match_ansibles_engine(kind: str) -> None:
                     got = ("error", type(exc).__name__)
                 assert got == expected, (expression, variables.get("tags"))
     assert plugin._memo  # the memo was used
+
+
+def test_ansible_doc_renders() -> None:
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-doc"), "-t", "inventory", "webfleet.aws.ec2"],
+                          cwd=root, env={**os.environ, "ANSIBLE_CONFIG": str(root / "ansible.cfg")},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    for option in ("regions", "include_filters", "exclude_filters", "hostnames", "include_lifecycle_state",
+                   "include_elb_groups", "keyed_groups", "cache_plugin", "endpoint_urls", "AWS_ENDPOINT_URL"):
+        assert option in proc.stdout, option
