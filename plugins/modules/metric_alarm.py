@@ -14,7 +14,7 @@ description:
     number form and the defaults AWS fills in (datapoints to alarm, treat missing data) are normalised first,
     so a rerun with the same definition reports no change.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 options:
   name:
     description: Name of the alarm.
@@ -133,7 +133,7 @@ alarm:
   contains:
     alarm_name: {description: Name., type: str}
     alarm_arn: {description: ARN., type: str}
-    state_value: {description: OK, ALARM or INSUFFICIENT_DATA., type: str}
+    state_value: {description: "OK, ALARM or INSUFFICIENT_DATA.", type: str}
     threshold: {description: Threshold., type: float}
     dimensions: {description: Dimensions (list of name/value)., type: list}
     tags: {description: Tags., type: dict}

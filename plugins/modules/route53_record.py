@@ -14,7 +14,7 @@ description:
   - Deleting uses the record's current values (Route53's DELETE needs them), so O(values) may be left out.
   - Weighted, latency, failover and other routing policies (set identifiers) are not managed.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 options:
   zone:
     description: Name of the hosted zone (public unless O(private_zone)). One of O(zone) and O(zone_id) is required.

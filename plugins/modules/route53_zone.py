@@ -14,7 +14,7 @@ description:
   - Deleting a zone that still holds records other than its apex SOA and NS fails, naming the records to remove,
     unless O(force=true), which deletes those records first.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 options:
   name:
     description: Domain name of the zone, for example C(example.com) (a trailing dot is optional).

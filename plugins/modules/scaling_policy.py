@@ -14,7 +14,7 @@ description:
   - A step or simple scaling policy does nothing on its own; point a CloudWatch alarm's C(alarm_actions) at the
     returned RV(policy_arn) (see M(webfleet.aws.metric_alarm)).
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 options:
   name:
     description: Name of the policy (unique within the group).

@@ -14,7 +14,7 @@ description:
     ARN until it is confirmed, so it cannot be removed; when O(purge_subscriptions) would remove it, the module
     leaves it and warns.
 version_added: 0.1.0
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 options:
   name:
     description: Name of the topic (1-256 letters, digits, C(-) and C(_)).
@@ -98,7 +98,7 @@ subscriptions:
   contains:
     protocol: {description: Protocol., type: str}
     endpoint: {description: Endpoint., type: str}
-    subscription_arn: {description: ARN, or null while the confirmation is pending., type: str}
+    subscription_arn: {description: "ARN, or null while the confirmation is pending.", type: str}
     state: {description: C(confirmed) or C(pending) (waiting for the endpoint to confirm)., type: str}
   sample: [{protocol: email, endpoint: ops@example.com, subscription_arn: null, state: pending}]
 """

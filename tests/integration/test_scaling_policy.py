@@ -59,11 +59,22 @@ def test_step_policy_lifecycle(aws, ansible) -> None:
     assert policies(aws) == {}
 
 
-@pytest.mark.xfail(reason="needs local endpoint patch: PutScalingPolicy answers with PolicyARN", strict=False)
 def test_policy_arn_returned_on_create(aws, ansible) -> None:
     make_group(aws)
     r = run(ansible, OUT)
     assert r["policy_arn"] == policies(aws)["nginx-scale-out"]["PolicyARN"]
+
+
+def test_linked_alarms_returned(aws, ansible) -> None:
+    make_group(aws)
+    created = run(ansible, OUT)
+    aws.client("cloudwatch").put_metric_alarm(
+        AlarmName="nginx-cpu-high", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average",
+        Dimensions=[{"Name": "AutoScalingGroupName", "Value": GROUP}], Period=300, EvaluationPeriods=1, Threshold=80,
+        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[created["policy_arn"]])
+    r = run(ansible, OUT)
+    assert not r["changed"]
+    assert [a["alarm_name"] for a in r["scaling_policy"]["alarms"]] == ["nginx-cpu-high"], r["scaling_policy"]
 
 
 def test_simple_and_target_tracking(aws, ansible) -> None:

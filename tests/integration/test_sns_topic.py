@@ -75,7 +75,6 @@ def test_email_subscription_is_not_resubscribed(aws, ansible) -> None:
     assert len(subs(aws, r["topic_arn"])) == 1
 
 
-@pytest.mark.xfail(reason="needs local endpoint patch: email subscriptions stay PendingConfirmation", strict=False)
 def test_pending_email_counts_as_present_and_is_not_purged(aws, ansible) -> None:
     args = dict(name=NAME, subscriptions=[{"protocol": "email", "endpoint": "ops@example.com"}])
     r, again, purge = ansible.run_tasks([{"webfleet.aws.sns_topic": args}, {"webfleet.aws.sns_topic": args},
