@@ -25,7 +25,8 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   new state (launching/terminating instances, which join/leave the group's classic LBs);
   DescribeScalingActivities lists launches and terminations.
 - autoscaling_notifications: Put/Describe/DeleteNotificationConfiguration and
-  DescribeAutoScalingNotificationTypes, validated like AWS, removed with their group.
+  DescribeAutoScalingNotificationTypes, validated like AWS, removed with their group; a test
+  notification on Put, and launches/terminations published to the configured SNS topics.
 - autoscaling_metrics: EnableMetricsCollection adds (all metrics when none named),
   DisableMetricsCollection, DescribeMetricCollectionTypes; EnabledMetrics in DescribeAutoScalingGroups.
 - autoscaling_refresh: Start/Describe/CancelInstanceRefresh replace the instances from the current

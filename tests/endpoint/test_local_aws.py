@@ -6,6 +6,7 @@ WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto: each test here then fails.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -719,3 +720,28 @@ def test_modify_image_description(aws: Endpoint) -> None:
     assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["Description"] == "v2"
     ec2.modify_image_attribute(ImageId=image_id, Attribute="description", Value="v3")
     assert ec2.describe_image_attribute(ImageId=image_id, Attribute="description")["Description"]["Value"] == "v3"
+
+
+def test_group_events_are_published_to_the_configured_topic(aws: Endpoint) -> None:
+    make_group(aws, desired=1)
+    sns, sqs = aws.client("sns"), aws.client("sqs")
+    topic = sns.create_topic(Name="asg-events")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="asg-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    asg = aws.client("autoscaling")
+    asg.put_notification_configuration(AutoScalingGroupName="web-asg", TopicARN=topic,
+                                       NotificationTypes=LAUNCH_TERMINATE)
+    asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=2)
+    asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=1)
+
+    events = []
+    for _ in range(5):
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        events += [json.loads(m["Body"]) for m in messages]
+        if len(events) >= 3:
+            break
+    assert [e["Event"] for e in events] == ["autoscaling:TEST_NOTIFICATION", "autoscaling:EC2_INSTANCE_LAUNCH",
+                                            "autoscaling:EC2_INSTANCE_TERMINATE"]
+    assert all(e["AutoScalingGroupName"] == "web-asg" for e in events)
+    assert events[1]["EC2InstanceId"].startswith("i-") and events[2]["EC2InstanceId"].startswith("i-")

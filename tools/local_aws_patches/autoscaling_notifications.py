@@ -2,7 +2,11 @@
 DescribeAutoScalingNotificationTypes); moto 5.2.5 answers HTTP 500 for all four."""
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from moto.core.utils import utcnow
+from moto.moto_api._internal import mock_random
 
 from ._util import backend_state, wrap
 
@@ -21,11 +25,37 @@ def configurations(backend: Any) -> dict[str, dict[str, list[str]]]:
     return backend_state(backend, "notification_configurations", dict)
 
 
+def notify(group: Any, event: str, instance: Any | None, description: str, only_topic: str | None = None) -> None:
+    """Publish an Auto Scaling event to the topics of the group's configurations that ask for it
+    (or to ``only_topic`` whatever it asks for), in AWS's message format."""
+    from moto.sns.models import sns_backends
+
+    backend = group.autoscaling_backend
+    topics = configurations(backend).get(group.name, {})
+    now = utcnow().isoformat() + "Z"
+    message: dict[str, Any] = {
+        "Service": "AWS Auto Scaling", "Time": now, "RequestId": str(mock_random.uuid4()),
+        "Event": event, "AccountId": backend.account_id, "AutoScalingGroupName": group.name,
+        "AutoScalingGroupARN": group.arn, "ActivityId": str(mock_random.uuid4()), "Description": description,
+        "Cause": description, "StartTime": now, "EndTime": now, "StatusCode": "InProgress", "StatusMessage": "",
+        "Progress": 50,
+    }
+    if instance is not None:
+        message["EC2InstanceId"] = instance.id
+        message["Details"] = {"Subnet ID": instance.subnet_id or "", "Availability Zone": instance.placement.zone}
+    sns = sns_backends[backend.account_id][backend.region_name]
+    for topic, kinds in topics.items():
+        if (topic == only_topic or (only_topic is None and event in kinds)) and topic in sns.topics:
+            sns.publish(json.dumps(message), arn=topic,
+                        subject=f"Auto Scaling: {event.split(':')[1].lower()} for group \"{group.name}\"")
+
+
 def apply() -> None:
     from moto.autoscaling.exceptions import ValidationError
-    from moto.autoscaling.models import AutoScalingBackend
+    from moto.autoscaling.models import AutoScalingBackend, FakeAutoScalingGroup
     from moto.autoscaling.responses import AutoScalingResponse
     from moto.core.responses import ActionResult, EmptyResult
+    from moto.ec2.models import EC2Backend
 
     def existing_group(self: AutoScalingResponse) -> str:
         name = self._get_param("AutoScalingGroupName")
@@ -47,6 +77,9 @@ def apply() -> None:
             raise ValidationError(f"Notification type {unknown[0]} is not valid. Valid types: "
                                   f"{', '.join(NOTIFICATION_TYPES)}")
         configurations(self.autoscaling_backend).setdefault(group, {})[topic] = sorted(set(types))
+        # AWS sends a test notification to the topic when the configuration is made.
+        notify(self.autoscaling_backend.autoscaling_groups[group], "autoscaling:TEST_NOTIFICATION", None,
+               f"Test notification for group {group}", only_topic=topic)
         return EmptyResult()
 
     def describe_notification_configurations(self: AutoScalingResponse) -> ActionResult:
@@ -82,3 +115,29 @@ def apply() -> None:
         configurations(self).pop(group_name, None)
 
     wrap(AutoScalingBackend, "delete_auto_scaling_group", delete_auto_scaling_group)
+
+    # AWS: each launch and termination is notified to the topics configured for it.
+    def replace_autoscaling_group_instances(original: Any, self: FakeAutoScalingGroup, count_needed: int,
+                                            propagated_tags: dict[str, str]) -> None:
+        before = {state.instance.id for state in self.instance_states}
+        original(self, count_needed, propagated_tags)
+        for state in self.instance_states:
+            if state.instance.id not in before:
+                notify(self, "autoscaling:EC2_INSTANCE_LAUNCH", state.instance,
+                       f"Launching a new EC2 instance: {state.instance.id}")
+
+    wrap(FakeAutoScalingGroup, "replace_autoscaling_group_instances", replace_autoscaling_group_instances)
+
+    def terminate_instances(original: Any, self: EC2Backend, instance_ids: list[str]) -> Any:
+        terminating = []
+        for instance_id in instance_ids:
+            instance = self.get_instance(instance_id)
+            group = getattr(instance, "autoscaling_group", None)
+            if group is not None and instance.state != "terminated":
+                terminating.append((group, instance))
+        result = original(self, instance_ids)
+        for group, instance in terminating:
+            notify(group, "autoscaling:EC2_INSTANCE_TERMINATE", instance, f"Terminating EC2 instance: {instance.id}")
+        return result
+
+    wrap(EC2Backend, "terminate_instances", terminate_instances)
