@@ -90,8 +90,6 @@ def test_lifecycle(aws, ansible):
     assert {s["SnapshotId"] for s in snapshots(ec2)} == snaps_before
 
 
-@pytest.mark.xfail(reason="needs local endpoint patch: ModifyImageAttribute Description (moto ignores it)",
-                   strict=False)
 def test_description_update(aws, ansible):
     ec2 = aws.client("ec2")
     args = {"name": "described", "instance_id": builder(ec2), "no_reboot": True, "description": "v1"}
@@ -102,8 +100,6 @@ def test_description_update(aws, ansible):
     assert own_images(ec2)[0]["Description"] == "v2"
 
 
-@pytest.mark.xfail(reason="needs local endpoint patch: CreateImage with a TagSpecification for 'snapshot' "
-                          "(moto answers HTTP 500)", strict=False)
 def test_tags_on_image_and_snapshots(aws, ansible):
     ec2 = aws.client("ec2")
     res = ansible.run_tasks([{AMI: {"name": "tagged", "instance_id": builder(ec2), "no_reboot": True,

@@ -98,8 +98,6 @@ def test_lifecycle(aws, ansible):
     assert groups(aws) == []
 
 
-@pytest.mark.xfail(reason="needs local endpoint patch: DeleteSecurityGroup must answer DependencyViolation "
-                          "while a network interface uses the group (moto deletes it)", strict=False)
 def test_in_use_group_names_its_user(aws, ansible):
     ec2 = aws.client("ec2")
     res = sg(ansible, name="busy", description="busy")
@@ -109,6 +107,16 @@ def test_in_use_group_names_its_user(aws, ansible):
     assert res["failed"]
     assert "busy" in res["msg"] and eni["NetworkInterfaceId"] in res["msg"]
     assert len(groups(aws, "busy")) == 1
+    # once the interface is gone, a rule of another group still holds it
+    ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+    results = ansible.run_tasks([
+        {SG: {"name": "ref", "description": "ref", "rules": [{"proto": "tcp", "ports": 80, "group_name": "busy"}]}},
+        {SG: {"name": "busy", "state": "absent", "wait_timeout": 1}},
+        {SG: {"name": "ref", "state": "absent"}},
+        {SG: {"name": "busy", "state": "absent", "wait_timeout": 1}},
+    ])
+    assert results[1]["failed"] and "rules of security group" in results[1]["msg"] and "ref" in results[1]["msg"]
+    assert [r["changed"] for r in results[2:]] == [True, True] and groups(aws) == []
 
 
 BAD = [
