@@ -49,12 +49,14 @@ def normalize_proto(value: Any, where: str) -> str:
 
 
 def _port(value: Any, where: str, low: int) -> int:
+    """A port (low 0) or an ICMP type/code (low -1, at most 255)."""
     try:
         port = int(str(value).strip())
     except ValueError:
         raise ParamError(where, f"'{value}' is not a port number") from None
-    if not low <= port <= 65535:
-        raise ParamError(where, f"{port} is out of range; use {low}-65535")
+    high = 255 if low < 0 else 65535
+    if not low <= port <= high:
+        raise ParamError(where, f"{port} is out of range; use {low}-{high}" + (" (ICMP type/code)" if low < 0 else ""))
     return port
 
 

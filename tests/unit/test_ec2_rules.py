@@ -42,6 +42,8 @@ def test_all_and_icmp():
     ({"proto": "tcp", "from_port": 80, "cidr_ip": "0.0.0.0/0"}, "r[0].from_port"),
     ({"proto": "all", "ports": 80, "cidr_ip": "0.0.0.0/0"}, "r[0].ports"),
     ({"proto": "bogus", "cidr_ip": "0.0.0.0/0"}, "r[0].proto"),
+    ({"proto": "icmp", "ports": 300, "cidr_ip": "0.0.0.0/0"}, "r[0].ports"),
+    ({"proto": "icmp", "from_port": 8, "to_port": 256, "cidr_ip": "0.0.0.0/0"}, "r[0].to_port"),
     ({"proto": "tcp", "ports": 80, "cidr_ip": "10.0.0.5/8"}, "r[0].cidr_ip"),
     ({"proto": "tcp", "ports": 80, "cidr_ip": "::/0"}, "r[0].cidr_ip"),
     ({"proto": "tcp", "ports": 80, "cidr_ipv6": "nope"}, "r[0].cidr_ipv6"),
