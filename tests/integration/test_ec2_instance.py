@@ -121,3 +121,21 @@ def test_faults_converge(aws, ansible_faulty):
     results = ansible_faulty.run_tasks([{INST: {"name": "builder", "state": "absent"}}] * 2)
     assert [r.get("failed", False) for r in results] == [False, False], results
     assert live(ec2) == []
+
+
+def test_another_image_is_another_instance(aws, ansible):
+    ec2 = aws.client("ec2")
+    images = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "architecture", "Values": ["x86_64"]},
+                                                             {"Name": "root-device-type", "Values": ["ebs"]}])
+    first, second = [i["ImageId"] for i in images["Images"][:2]]
+    results = ansible.run_tasks([
+        {INST: {"name": "builder", "image_id": first, "wait": False}},
+        {INST: {"name": "builder", "image_id": second, "wait": False}},
+        {INST: {"name": "builder", "image_id": first, "wait": False}},
+    ])
+    assert [r["changed"] for r in results] == [True, True, False], results
+    assert results[1]["warnings"] and results[0]["instance_id"] in results[1]["warnings"][0]
+    assert len(live(ec2, "builder")) == 2
+    res = ansible.run_tasks([{INST: {"name": "builder", "state": "absent"}}])[0]
+    assert res["changed"] and sorted(res["instance_ids"]) == sorted(r["instance_id"] for r in results[:2])
+    assert live(ec2) == []
