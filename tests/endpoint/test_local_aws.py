@@ -745,3 +745,19 @@ def test_group_events_are_published_to_the_configured_topic(aws: Endpoint) -> No
                                             "autoscaling:EC2_INSTANCE_TERMINATE"]
     assert all(e["AutoScalingGroupName"] == "web-asg" for e in events)
     assert events[1]["EC2InstanceId"].startswith("i-") and events[2]["EC2InstanceId"].startswith("i-")
+
+
+def test_alarm_state_change_notifies_its_topic(aws: Endpoint) -> None:
+    sns, sqs, cw = aws.client("sns"), aws.client("sqs"), aws.client("cloudwatch")
+    topic = sns.create_topic(Name="alarms")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="alarms")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    cpu_alarm(aws, "cpu-high", [topic])
+    cw.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="load test")
+    cw.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="still")  # no change: no message
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert len(messages) == 1
+    body = json.loads(messages[0]["Body"])
+    assert (body["AlarmName"], body["NewStateValue"], body["NewStateReason"]) == ("cpu-high", "ALARM", "load test")
+    assert body["Trigger"]["MetricName"] == "CPUUtilization" and body["Trigger"]["Threshold"] == 80.0

@@ -14,6 +14,7 @@ PATCH_MODULES = [
     "autoscaling_describe",
     "autoscaling_groups",
     "autoscaling_traffic",
+    "cloudwatch",
     "ec2",
     "ec2_security_groups",
     "sns",
