@@ -35,6 +35,8 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   InstanceRefreshInProgress while one runs.
 - autoscaling_azs: instances launch in the AZ (subnet) with the fewest and scale-in removes from
   the AZ with the most.
+- autoscaling_instances: instances report the launch template version / launch configuration
+  they were launched from (not the template's default version / the group's current LC).
 - autoscaling_describe: DescribeAdjustmentTypes, DescribeScalingProcessTypes, DescribeAccountLimits.
 - autoscaling_groups: ResourceInUse for deleting a group with instances without ForceDelete, or a
   launch configuration a group uses.

@@ -761,3 +761,22 @@ def test_alarm_state_change_notifies_its_topic(aws: Endpoint) -> None:
     body = json.loads(messages[0]["Body"])
     assert (body["AlarmName"], body["NewStateValue"], body["NewStateReason"]) == ("cpu-high", "ALARM", "load test")
     assert body["Trigger"]["MetricName"] == "CPUUtilization" and body["Trigger"]["Threshold"] == 80.0
+
+
+def test_instances_report_the_version_they_were_launched_from(aws: Endpoint) -> None:
+    make_group(aws, desired=1)  # on web-lt $Latest = version 1
+    ec2, asg = aws.client("ec2"), aws.client("autoscaling")
+    ec2.create_launch_template_version(LaunchTemplateName="web-lt", SourceVersion="1",
+                                       LaunchTemplateData={"InstanceType": "t3.small"})
+    asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=2)
+    versions = sorted(i["LaunchTemplate"]["Version"] for i in group(aws)["Instances"])
+    assert versions == ["1", "2"]
+    described = asg.describe_auto_scaling_instances()["AutoScalingInstances"]
+    assert sorted(i["LaunchTemplate"]["Version"] for i in described) == ["1", "2"]
+
+    # SkipMatching: only the instance on version 1 is replaced
+    refresh_id = asg.start_instance_refresh(AutoScalingGroupName="web-asg", Preferences={
+        "SkipMatching": True, "MinHealthyPercentage": 0})["InstanceRefreshId"]
+    seen = refresh_until_done(aws, refresh_id)
+    assert seen[-1]["Status"] == "Successful"
+    assert sorted(i["LaunchTemplate"]["Version"] for i in group(aws)["Instances"]) == ["2", "2"]

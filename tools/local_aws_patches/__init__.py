@@ -11,6 +11,7 @@ PATCH_MODULES = [
     "autoscaling_metrics",
     "autoscaling_refresh",
     "autoscaling_azs",
+    "autoscaling_instances",
     "autoscaling_describe",
     "autoscaling_groups",
     "autoscaling_traffic",

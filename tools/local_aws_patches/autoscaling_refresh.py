@@ -32,7 +32,12 @@ def refreshes(backend: Any) -> list[dict[str, Any]]:
 
 
 def matches_config(group: Any, state: Any) -> bool:
-    return state.instance.image_id == group.image_id and state.instance.instance_type == group.instance_type
+    """The instance was launched from what the group launches now (SkipMatching)."""
+    template = group.ec2_launch_template
+    if template is not None:
+        current = str(template.get_version(group.launch_template_version).number)
+        return (state.launch_template or {}).get("Version") == current
+    return state.launch_configuration_name == getattr(group, "launch_configuration_name", None)
 
 
 def advance(backend: Any, refresh: dict[str, Any]) -> None:
