@@ -149,7 +149,7 @@ class AnsibleRunner:
             results.append(task["hosts"].get("localhost", {}))
         return results
 
-    def module(self, name: str, check: bool = False, diff: bool = False, **args: Any) -> dict[str, Any]:
+    def module(self, name: str, /, check: bool = False, diff: bool = False, **args: Any) -> dict[str, Any]:
         """Run one module of this collection (``name`` without the namespace)."""
         return self.run_tasks([{f"webfleet.aws.{name}": args}], check=check, diff=diff)[0]
 

@@ -41,28 +41,29 @@ THROTTLING_CODES = frozenset({
     "ServerError",
 })
 
-# Codes AWS documents as transient right after a related change, per service.
-# Retried only for mutating operations (see module docstring).
-CONSISTENCY_CODES: dict[str, frozenset[str]] = {
-    "ec2": frozenset({
-        "InvalidGroup.NotFound",  # authorize/tag right after CreateSecurityGroup
-        "InvalidInstanceID.NotFound",  # tag/terminate right after RunInstances
-        "InvalidAMIID.NotFound",  # launch right after CreateImage
-        "InvalidLaunchTemplateId.NotFound",
-        "InvalidLaunchTemplateName.NotFoundException",
-        "DependencyViolation",  # delete SG while an ELB/ENI is still being released
-        "IncorrectInstanceState",
-    }),
-    "autoscaling": frozenset({
-        "ScalingActivityInProgress",
-        "ResourceInUse",  # delete LC/group while the group still winds down
-        "ResourceContention",
-    }),
-    "elb": frozenset({"InvalidInstance", "DependencyThrottle"}),
-    "elbv2": frozenset({"ResourceInUse"}),
-    "route53": frozenset({"NoSuchHostedZone"}),
-    "sns": frozenset(),
-    "cloudwatch": frozenset(),
+# Codes AWS documents as transient right after a related change, per service, with how
+# long each lag may last. Retried only for mutating operations (see module docstring).
+# "Not found" right after a create clears within seconds; a resource still held by one
+# being deleted (an ELB's network interfaces holding a security group) can take minutes.
+SHORT_LAG = 30.0
+LONG_LAG = 300.0
+CONSISTENCY_CODES: dict[str, dict[str, float]] = {
+    "ec2": {
+        "InvalidGroup.NotFound": SHORT_LAG,  # authorize/tag right after CreateSecurityGroup
+        "InvalidInstanceID.NotFound": SHORT_LAG,  # tag/terminate right after RunInstances
+        "InvalidAMIID.NotFound": SHORT_LAG,  # launch right after CreateImage
+        "InvalidLaunchTemplateId.NotFound": SHORT_LAG,
+        "InvalidLaunchTemplateName.NotFoundException": SHORT_LAG,
+        "IncorrectInstanceState": SHORT_LAG,
+        "DependencyViolation": LONG_LAG,  # delete SG while an ELB/ENI is still being released
+    },
+    "autoscaling": {
+        "ScalingActivityInProgress": LONG_LAG,
+        "ResourceInUse": LONG_LAG,  # delete LC/group while the group still winds down
+        "ResourceContention": SHORT_LAG,
+    },
+    "elb": {"InvalidInstance": SHORT_LAG, "DependencyThrottle": SHORT_LAG},
+    "elbv2": {"ResourceInUse": LONG_LAG},
 }
 
 READ_PREFIXES = ("Describe", "List", "Get")
@@ -75,8 +76,8 @@ class RetryPolicy:
     max_attempts: int = 10
     base_delay: float = 0.3
     max_delay: float = 8.0
-    # Consistency lags last longer on AWS (an ELB's ENIs can hold an SG for minutes).
-    max_consistency_seconds: float = 300.0
+    # caps every consistency lag of CONSISTENCY_CODES (tests lower it)
+    max_consistency_seconds: float = LONG_LAG
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
     def delay(self, attempt: int) -> float:
@@ -99,16 +100,22 @@ def is_mutating(operation: str) -> bool:
     return not operation.startswith(READ_PREFIXES)
 
 
+def consistency_lag(service: str, operation: str, exc: BaseException) -> float:
+    """Seconds a consistency error may be retried for (0: not a consistency error here)."""
+    if not is_mutating(operation):
+        return 0.0
+    return CONSISTENCY_CODES.get(service, {}).get(error_code(exc), 0.0)
+
+
 def classify(service: str, operation: str, exc: BaseException) -> str | None:
     """Return "transient", "consistency" or None (do not retry)."""
     if isinstance(exc, (BotoConnectionError, ReadTimeoutError)):
         return "transient"
     if not isinstance(exc, ClientError):
         return None
-    code = error_code(exc)
-    if code in THROTTLING_CODES or http_status(exc) >= 500:
+    if error_code(exc) in THROTTLING_CODES or http_status(exc) >= 500:
         return "transient"
-    if is_mutating(operation) and code in CONSISTENCY_CODES.get(service, frozenset()):
+    if consistency_lag(service, operation, exc):
         return "consistency"
     return None
 
@@ -132,6 +139,8 @@ def call_with_retries(
                 raise
             if kind == "transient" and attempt >= policy.max_attempts:
                 raise
-            if kind == "consistency" and time.monotonic() - started >= policy.max_consistency_seconds:
-                raise
+            if kind == "consistency":
+                allowed = min(policy.max_consistency_seconds, consistency_lag(service, operation, exc))
+                if time.monotonic() - started >= allowed:
+                    raise
             policy.sleep(policy.delay(min(attempt, 8)))

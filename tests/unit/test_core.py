@@ -110,7 +110,8 @@ def test_desired_tags_and_conversions() -> None:
 
 def test_wait_for_returns_result_and_times_out() -> None:
     values = iter([1, 2, 3])
-    result, _waited = waiters.wait_for(lambda: next(values), lambda v: v == 3, "three", timeout=10, sleep=lambda s: None)
+    result, _waited = waiters.wait_for(lambda: next(values), lambda v: v == 3, "three", timeout=10,
+                                       sleep=lambda s: None)
     assert result == 3
     with pytest.raises(waiters.WaitTimeout, match="waiting for never"):
         waiters.wait_for(lambda: 0, lambda v: False, "never", timeout=0.05, delay=0.01)
@@ -156,3 +157,12 @@ def test_every_client_call_goes_through_the_retry_policy(faulty_aws, monkeypatch
     # every attempt is logged, so faults show up as more requests than calls
     assert len(logged) > 41
     assert logged[0] == "ec2 DescribeVpcs"
+
+
+def test_consistency_lags_differ_by_code() -> None:
+    """'Not found' after a create clears fast; an SG held by a deleting ELB takes minutes."""
+    not_found = client_error("InvalidGroup.NotFound", operation="AuthorizeSecurityGroupIngress")
+    in_use = client_error("DependencyViolation", operation="DeleteSecurityGroup")
+    assert retries.consistency_lag("ec2", "AuthorizeSecurityGroupIngress", not_found) == retries.SHORT_LAG
+    assert retries.consistency_lag("ec2", "DeleteSecurityGroup", in_use) == retries.LONG_LAG
+    assert retries.consistency_lag("route53", "DeleteHostedZone", client_error("NoSuchHostedZone")) == 0
