@@ -497,14 +497,21 @@ def update_arguments(current: Mapping[str, Any], desired: Mapping[str, Any]) -> 
     return args
 
 
-def outdated_instances(instances: Iterable[Mapping[str, Any]], lt_id: str | None, lt_version: str | None,
-                       lc_name: str | None) -> list[str]:
-    """Instances not launched from the desired template version (resolved number) or configuration."""
+def outdated_instances(instances: Iterable[Mapping[str, Any]], lt_id: str | None, lt_version: Any,
+                       lc_name: str | None, spec_version: str | None = None) -> list[str]:
+    """Instances not launched from the desired template version (resolved number) or configuration.
+
+    An instance reporting a symbolic version ($Latest/$Default) equal to the group's ``spec_version``
+    is taken as current (nothing says otherwise), so it never causes endless refreshes.
+    """
     out = []
     for inst in instances:
         if lt_id:
             spec = inst.get("LaunchTemplate") or {}
-            if spec.get("LaunchTemplateId") != lt_id or str(spec.get("Version")) != str(lt_version):
+            version = str(spec.get("Version"))
+            if version.startswith("$") and version == spec_version:
+                continue
+            if spec.get("LaunchTemplateId") != lt_id or version != str(lt_version):
                 out.append(inst["InstanceId"])
         elif lc_name and inst.get("LaunchConfigurationName") != lc_name:
             out.append(inst["InstanceId"])

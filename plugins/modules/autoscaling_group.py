@@ -463,7 +463,7 @@ def main() -> None:
             version = {"$Latest": template.get("LatestVersionNumber"),
                        "$Default": template.get("DefaultVersionNumber")}.get(lt["version"], lt["version"])
         stale = asu.outdated_instances(group.get("Instances", []), lt and lt["id"], version,
-                                       after["launch_config_name"])
+                                       after["launch_config_name"], lt and lt["version"])
         if stale:
             refresh = {"status": "would start" if module.check_mode else "Pending", "outdated_instances": stale}
 

@@ -158,6 +158,38 @@ def test_target_groups_metrics_and_policies(aws: Any, ansible: Any) -> None:
     assert {t["Key"]: t["PropagateAtLaunch"] for t in g["Tags"]} == {"Name": True, "cost": False}
 
 
+def test_instances_spread_over_azs(aws: Any, ansible: Any) -> None:
+    w = world(aws)
+    (r,) = ansible.run_tasks([task(**args(w, desired_capacity=2, load_balancers=[]))])
+    assert r["changed"], r.get("msg")
+    zones = sorted(i["availability_zone"] for i in r["auto_scaling_group"]["instances"])
+    assert len(zones) == 2 and zones[0] != zones[1], zones
+
+
+def test_instance_refresh_on_new_template_version(aws: Any, ansible: Any) -> None:
+    w = world(aws)
+    a = args(w, load_balancers=[], instance_refresh={"enabled": True, "min_healthy_percentage": 0,
+                                                     "instance_warmup": 0})
+    (r1,) = ansible.run_tasks([task(**a)])
+    assert r1["changed"], r1.get("msg")
+    aws.client("ec2").create_launch_template_version(  # default stays 1; the group runs $Latest
+        LaunchTemplateId=w["lt_id"], LaunchTemplateData={"ImageId": w["image"], "InstanceType": "t3.small"})
+    r2, r3 = ansible.run_tasks([task(**a), task(**a)])
+    assert r2["changed"] and r2["instance_refresh"]["status"] == "Successful", r2.get("msg")
+    assert not r3["changed"]
+    versions = {i["LaunchTemplate"]["Version"] for i in groups(aws)[0]["Instances"]}
+    assert versions == {"2"}
+
+
+def test_group_from_template_with_user_data(aws: Any, ansible: Any) -> None:
+    w = world(aws)
+    lt = {"webfleet.aws.launch_template": {"name": "nginx-lt-ud", "image_id": w["image"],
+                                           "user_data": "#!/bin/bash\nsystemctl start nginx\n"}}
+    _, r = ansible.run_tasks([lt, task(**args(w, launch_template={"name": "nginx-lt-ud"}, load_balancers=[]))])
+    assert r["changed"] and not r.get("failed"), r.get("msg")
+    assert [i["lifecycle_state"] for i in r["auto_scaling_group"]["instances"]] == ["InService"]
+
+
 BAD = [
     ({"min_size": 3, "max_size": 2}, "min_size"),
     ({"desired_capacity": 5}, "desired_capacity"),

@@ -103,8 +103,6 @@ def test_lifecycle(aws: Any, ansible: Any) -> None:
     assert templates(aws) == []
 
 
-@pytest.mark.xfail(reason="needs local endpoint patch: DeleteLaunchTemplateVersions (HTTP 500 in moto 5.2.5)",
-                   strict=False)
 def test_versions_to_keep(aws: Any, ansible: Any) -> None:
     a = args(aws)
     tasks = [{"webfleet.aws.launch_template": dict(a, user_data=f"echo {i}\n")} for i in range(3)]
@@ -114,8 +112,6 @@ def test_versions_to_keep(aws: Any, ansible: Any) -> None:
     assert sorted(v["VersionNumber"] for v in versions(aws)) == [3, 4]
 
 
-@pytest.mark.xfail(reason="needs local endpoint patch: DescribeLaunchTemplates to show tags changed by "
-                          "CreateTags/DeleteTags after creation (moto keeps the creation-time tags)", strict=False)
 def test_tag_update(aws: Any, ansible: Any) -> None:
     a = args(aws)
     _r0, r1, r2 = ansible.run_tasks([{"webfleet.aws.launch_template": a},

@@ -213,6 +213,9 @@ def test_outdated_instances() -> None:
     ]
     assert asu.outdated_instances(instances, "lt-1", 2, None) == ["i-1", "i-3"]
     assert asu.outdated_instances(instances, None, None, "lc-a") == ["i-1", "i-2"]
+    symbolic = [{"InstanceId": "i-4", "LaunchTemplate": {"LaunchTemplateId": "lt-1", "Version": "$Latest"}}]
+    assert asu.outdated_instances(symbolic, "lt-1", 2, None, "$Latest") == []
+    assert asu.outdated_instances(symbolic, "lt-1", 2, None, "$Default") == ["i-4"]
 
 
 def test_in_service_count() -> None:
