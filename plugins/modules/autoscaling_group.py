@@ -205,7 +205,7 @@ import re  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name=dict(type="str", required=True),
@@ -309,8 +309,8 @@ def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[
             try:
                 resolved = ec2.describe_launch_templates(**key)["LaunchTemplates"][0]
             except Exception as exc:
-                if "NotFound" not in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) \
-                        and "Malformed" not in str(exc):
+                if not is_not_found(exc, "InvalidLaunchTemplateName.NotFoundException",
+                                    "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed"):
                     raise
                 module.fail_param("launch_template", f"launch template {lt['name'] or lt['id']} not found")
             if lt["version"].isdigit() and int(lt["version"]) > resolved["LatestVersionNumber"]:
@@ -323,21 +323,21 @@ def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[
             try:
                 module.client("elb").describe_load_balancers(LoadBalancerNames=[lb])
             except Exception as exc:
-                if "LoadBalancerNotFound" not in str(exc):
+                if not is_not_found(exc, "LoadBalancerNotFound"):
                     raise
                 module.fail_param("load_balancers", f"classic load balancer {lb} not found")
         for arn in p["target_group_arns"] or ():
             try:
                 module.client("elbv2").describe_target_groups(TargetGroupArns=[arn])
             except Exception as exc:
-                if "TargetGroupNotFound" not in str(exc) and "ValidationError" not in str(exc):
+                if not is_not_found(exc, "TargetGroupNotFound", "ValidationError"):
                     raise
                 module.fail_param("target_group_arns", f"target group {arn} not found")
         if p["notification"]:
             try:
                 module.client("sns").get_topic_attributes(TopicArn=p["notification"]["topic_arn"])
             except Exception as exc:
-                if "NotFound" not in str(exc):
+                if not is_not_found(exc, "NotFound", "InvalidParameter"):
                     raise
                 module.fail_param("notification.topic_arn", f"topic {p['notification']['topic_arn']} not found")
     return resolved
