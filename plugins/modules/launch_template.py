@@ -293,11 +293,13 @@ def read_current(ec2: Any, name: str) -> dict[str, Any] | None:
     return {"template": template, "versions": {v["VersionNumber"]: v for v in versions}}
 
 
-def view(template: dict[str, Any] | None, data: dict[str, Any] | None, default: int | None) -> dict[str, Any]:
+def view(template: dict[str, Any] | None, data: dict[str, Any] | None) -> dict[str, Any]:
+    """Comparable view: the version numbers, the template's tags and the latest version's data."""
     if template is None:
         return {}
-    return {"name": template["LaunchTemplateName"], "default_version": default,
-            "tags": tag_list_to_dict(template.get("Tags")), "launch_template_data": asu.template_data_view(data)}
+    return {"name": template["LaunchTemplateName"], "latest_version": template["LatestVersionNumber"],
+            "default_version": template["DefaultVersionNumber"], "tags": tag_list_to_dict(template.get("Tags")),
+            "launch_template_data": asu.template_data_view(data)}
 
 
 def main() -> None:
@@ -312,14 +314,13 @@ def main() -> None:
         if current and not module.check_mode:
             with module.aws_errors(f"delete launch template '{p['name']}'"):
                 ec2.delete_launch_template(LaunchTemplateId=current["template"]["LaunchTemplateId"])
-        before = view(current["template"], None, None) if current else {}
+        before = view(current["template"], None) if current else {}
         module.exit(before=before, after={}, launch_template={}, deleted_versions=[])
 
     check_references(module, ec2)
     desired_data = asu.launch_template_data(p)
     template = current["template"] if current else None
     latest = template["LatestVersionNumber"] if template else 0
-    default = template["DefaultVersionNumber"] if template else None
     latest_data = current["versions"][latest]["LaunchTemplateData"] if template else None
     new_version = template is None or asu.template_data_differs(latest_data, desired_data)
     want_latest = latest + 1 if new_version else latest
@@ -331,14 +332,13 @@ def main() -> None:
     existing = list(current["versions"]) if current else []
     to_delete = asu.versions_to_delete(existing + ([want_latest] if new_version else []), p["versions_to_keep"],
                                        protect=(want_default, want_latest))
-    before = view(template, current["versions"].get(default, {}).get("LaunchTemplateData"), default) \
-        if template else {}
+    before = view(template, latest_data) if template else {}
     default_data = desired_data if want_default == want_latest and new_version else (
         current["versions"][want_default]["LaunchTemplateData"] if template and want_default in current["versions"]
         else desired_data)
-    after = {"name": p["name"], "default_version": want_default,
+    after = {"name": p["name"], "latest_version": want_latest, "default_version": want_default,
              "tags": desired_tags(cur_tags, p["tags"], p["purge_tags"]),
-             "launch_template_data": asu.template_data_view(default_data)}
+             "launch_template_data": asu.template_data_view(desired_data if new_version else latest_data)}
     if template and want_default not in current["versions"] and want_default != want_latest:
         module.fail_param("default_version", f"version {want_default} was deleted; choose an existing version")
 

@@ -84,13 +84,17 @@ def test_lifecycle(aws: Any, ansible: Any) -> None:
     assert r["version"]["launch_template_data"]["instance_type"] == "t3.small"
     assert not again["changed"], again.get("diff")
 
-    # pin default to 1, then keep only 1 version besides the default
+    # pin default to 1; a new version while pinned keeps the default
     r = lt(ansible, **dict(changed, default_version="1"))
     assert r["changed"] and r["launch_template"]["default_version_number"] == 1, r
-    # user data changed -> version 3 becomes the default again; the diff shows only digests
-    r = lt(ansible, diff=True, **dict(changed, user_data="echo hi\n"))
+    r = lt(ansible, diff=True, **dict(changed, default_version="1", key_name=None, monitoring=False))
     assert r["changed"] and r["launch_template"]["latest_version_number"] == 3, r.get("msg")
-    assert r["launch_template"]["default_version_number"] == 3
+    assert r["launch_template"]["default_version_number"] == 1
+    assert r["diff"]["after"]["launch_template_data"]["monitoring"] == {"enabled": False}
+    # user data changed -> version 4 becomes the default again; the diff shows only digests
+    r = lt(ansible, diff=True, **dict(changed, user_data="echo hi\n"))
+    assert r["changed"] and r["launch_template"]["latest_version_number"] == 4, r.get("msg")
+    assert r["launch_template"]["default_version_number"] == 4
     before, after = r["diff"]["before"]["launch_template_data"], r["diff"]["after"]["launch_template_data"]
     assert before["user_data"] != after["user_data"] and after["user_data"].startswith("sha256:")
     assert "echo hi" not in str(r["diff"])
