@@ -60,16 +60,6 @@ def test_deploy_stage_branch_serves_v2(
     _assert_serving(instances, manifest["markers"]["v2"], manifest["commits"]["v2"])
 
 
-def test_same_commit_again_changes_nothing(
-    instances: list[Instance], manifest: dict[str, Any], converge: Callable[..., PlayResult]
-) -> None:
-    # production points at the same commit as stage: nothing to do.
-    result = converge(site_version="production")
-    _assert_ok(result)
-    assert all(s["changed"] == 0 for s in result.stats.values()), result.stats
-    _assert_serving(instances, manifest["markers"]["v2"], manifest["commits"]["v2"])
-
-
 def test_rollback_serves_v1_again(
     instances: list[Instance], manifest: dict[str, Any], converge: Callable[..., PlayResult]
 ) -> None:
