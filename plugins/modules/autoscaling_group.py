@@ -477,11 +477,15 @@ def main() -> None:
         apply(module, autoscaling, name, before, after)
         if refresh:
             prefs = p["instance_refresh"]
-            refresh_id = autoscaling.start_instance_refresh(
-                AutoScalingGroupName=name, Strategy="Rolling",
-                Preferences={"MinHealthyPercentage": prefs["min_healthy_percentage"],
-                             "InstanceWarmup": prefs["instance_warmup"]})["InstanceRefreshId"]
-            refresh["id"] = refresh_id
+            running = [r for r in autoscaling.describe_instance_refreshes(AutoScalingGroupName=name).get(
+                "InstanceRefreshes", []) if r["Status"] in ("Pending", "InProgress", "Cancelling")]
+            if running:  # one refresh at a time: follow the one already under way
+                refresh["id"] = running[0]["InstanceRefreshId"]
+            else:
+                refresh["id"] = autoscaling.start_instance_refresh(
+                    AutoScalingGroupName=name, Strategy="Rolling",
+                    Preferences={"MinHealthyPercentage": prefs["min_healthy_percentage"],
+                                 "InstanceWarmup": prefs["instance_warmup"]})["InstanceRefreshId"]
     if refresh and p["instance_refresh"]["wait"]:
         found, secs = module.wait(
             lambda: autoscaling.describe_instance_refreshes(AutoScalingGroupName=name, InstanceRefreshIds=[
