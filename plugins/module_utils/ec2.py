@@ -15,7 +15,7 @@ import hashlib
 import ipaddress
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, ParamError, is_not_found
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags
 
 # (proto, from_port, to_port, source_kind, source)
@@ -25,15 +25,6 @@ SELF = "self"  # how a rule naming the group itself is written in normalized ent
 PROTO_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1", "-1": "-1"}
 PORTED = ("tcp", "udp")
 SOURCE_KINDS = ("cidr_ip", "cidr_ipv6", "group_id", "group_name")
-
-
-class ParamError(Exception):
-    """Invalid input: the parameter (path) and what is wrong with it."""
-
-    def __init__(self, param: str, problem: str) -> None:
-        super().__init__(f"{param}: {problem}")
-        self.param = param
-        self.problem = problem
 
 
 # -- rules: pure ---------------------------------------------------------------------------

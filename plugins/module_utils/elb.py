@@ -14,6 +14,8 @@ import hashlib
 import re
 from typing import Any, Mapping, Sequence
 
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
+
 PROTOCOLS = ("HTTP", "HTTPS", "TCP", "SSL")
 HTTP_LAYER = frozenset({"HTTP", "HTTPS"})
 TCP_LAYER = frozenset({"TCP", "SSL"})
@@ -22,15 +24,6 @@ POLICY_PREFIX = "webfleet-"  # stickiness policies this collection creates (and 
 NOT_FOUND_CODES = ("LoadBalancerNotFound", "AccessPointNotFound")
 
 _TARGET_RE = re.compile(r"^(?P<protocol>[A-Za-z]+):(?P<port>[0-9]+)(?P<path>/.*)?$")
-
-
-class ParamError(ValueError):
-    """Invalid input: ``param`` names the option, ``problem`` says what is wrong and what to do."""
-
-    def __init__(self, param: str, problem: str) -> None:
-        super().__init__(f"{param}: {problem}")
-        self.param = param
-        self.problem = problem
 
 
 def _check_range(param: str, value: Any, low: int, high: int) -> None:
