@@ -24,6 +24,7 @@ same way for every module (community.general's ModuleHelper idea).
 from __future__ import annotations
 
 import contextlib
+from dataclasses import astuple
 from typing import Any, Callable, Iterator, Mapping
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -37,7 +38,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.clients import (
     aws_client,
     session_region,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
 from ansible_collections.webfleet.aws.plugins.module_utils.waiters import WaitTimeout, wait_for
 
 try:
@@ -85,7 +86,7 @@ class AWSModule:
         self._module = AnsibleModule(argument_spec=spec, supports_check_mode=supports_check_mode, **kwargs)
         if not HAS_BOTO3:
             self._module.fail_json(msg=missing_required_lib("boto3 and botocore"), exception=str(BOTO3_IMPORT_ERROR))
-        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str | None, tuple[Any, ...] | None], Any] = {}
         self._rollbacks: list[tuple[str, Callable[[], Any]]] = []
 
     # -- plain AnsibleModule access -------------------------------------------------
@@ -105,11 +106,16 @@ class AWSModule:
         self._module.warn(msg)
 
     # -- clients ------------------------------------------------------------------
-    def client(self, service: str, region: str | None = None) -> Any:
-        key = (service, region)
+    def client(self, service: str, region: str | None = None, policy: RetryPolicy | None = None) -> Any:
+        """The module's client for ``service`` (one per service, region and retry policy).
+
+        ``policy`` bounds the retries of this client's calls differently from the default, e.g. a
+        consistency wait limited by the module's ``wait_timeout``.
+        """
+        key = (service, region, None if policy is None else astuple(policy))
         if key not in self._clients:
             try:
-                self._clients[key] = aws_client(service, self.params, region=region)
+                self._clients[key] = aws_client(service, self.params, region=region, policy=policy)
             except MissingRegionError as exc:
                 self.fail_param("region", str(exc))
             except (BotoCoreError, ValueError) as exc:

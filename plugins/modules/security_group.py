@@ -150,7 +150,6 @@ waited:
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import aws_client  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
     ParamError,
@@ -194,7 +193,7 @@ def delete(module: AWSModule, client: Any, group: dict | None) -> None:
     if not module.check_mode:
         # The core retries DependencyViolation on mutating calls; bound it by wait_timeout.
         policy = RetryPolicy(max_consistency_seconds=module.params["wait_timeout"])
-        deleter = aws_client("ec2", module.params, policy=policy)
+        deleter = module.client("ec2", policy=policy)
         started = time.monotonic()
         try:
             deleter.delete_security_group(GroupId=gid)

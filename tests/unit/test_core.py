@@ -166,3 +166,27 @@ def test_consistency_lags_differ_by_code() -> None:
     assert retries.consistency_lag("ec2", "AuthorizeSecurityGroupIngress", not_found) == retries.SHORT_LAG
     assert retries.consistency_lag("ec2", "DeleteSecurityGroup", in_use) == retries.LONG_LAG
     assert retries.consistency_lag("route53", "DeleteHostedZone", client_error("NoSuchHostedZone")) == 0
+
+
+def test_module_clients_are_cached_per_service_region_and_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from ansible_collections.webfleet.aws.plugins.module_utils import core
+
+    made: list[tuple[str, str | None, retries.RetryPolicy | None]] = []
+
+    def fake_client(service, options, region=None, policy=None):
+        made.append((service, region, policy))
+        return object()
+
+    monkeypatch.setattr(core, "aws_client", fake_client)
+    module = core.AWSModule.__new__(core.AWSModule)
+    module._module = SimpleNamespace(params={})
+    module._clients = {}
+    plain = module.client("ec2")
+    assert module.client("ec2") is plain
+    bounded = module.client("ec2", policy=retries.RetryPolicy(max_consistency_seconds=5))
+    assert bounded is not plain
+    assert module.client("ec2", policy=retries.RetryPolicy(max_consistency_seconds=5)) is bounded
+    assert module.client("ec2", policy=retries.RetryPolicy(max_consistency_seconds=6)) is not bounded
+    assert [m[2].max_consistency_seconds if m[2] else None for m in made] == [None, 5, 6]
