@@ -365,39 +365,6 @@ def in_service_count(instances: Iterable[Mapping[str, Any]]) -> int:
                if i.get("LifecycleState") == "InService" and i.get("HealthStatus", "Healthy") == "Healthy")
 
 
-# -- references (read-only calls made before anything is changed) -------------------------------
-
-def missing_references(ec2: Any, kind: str, ids: Iterable[str]) -> list[str]:
-    """The ids of ``kind`` (image, security_group, subnet, key_pair) that do not exist."""
-    wanted = sorted(set(i for i in ids if i))
-    if not wanted:
-        return []
-    if kind == "image":
-        found = set()
-        for image_id in wanted:  # unknown ids in a batch fail the whole call
-            try:
-                found.update(i["ImageId"] for i in ec2.describe_images(ImageIds=[image_id])["Images"])
-            except Exception as exc:  # only "not found"/"malformed" mean missing
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-                if not code.startswith("InvalidAMIID"):
-                    raise
-    elif kind == "security_group":
-        groups = ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": wanted}])["SecurityGroups"]
-        found = {g["GroupId"] for g in groups}
-    elif kind == "security_group_name":
-        groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": wanted}])["SecurityGroups"]
-        found = {g["GroupName"] for g in groups}
-    elif kind == "subnet":
-        found = {s["SubnetId"] for s in ec2.describe_subnets(
-            Filters=[{"Name": "subnet-id", "Values": wanted}])["Subnets"]}
-    elif kind == "key_pair":
-        found = {k["KeyName"] for k in ec2.describe_key_pairs(
-            Filters=[{"Name": "key-name", "Values": wanted}])["KeyPairs"]}
-    else:
-        raise ValueError(kind)
-    return [i for i in wanted if i not in found]
-
-
 # -- Auto Scaling group views ------------------------------------------------------------------
 
 def group_view(group: Mapping[str, Any] | None, notification: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import astuple
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
@@ -45,6 +45,8 @@ try:
     from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:  # reported in AWSModule.__init__
     BotoCoreError = ClientError = Exception  # type: ignore[misc,assignment]
+
+T = TypeVar("T")
 
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "region": {"type": "str", "aliases": ["aws_region"]},
@@ -206,7 +208,23 @@ def snake(resource: Mapping[str, Any] | None, keep_tags: bool = True) -> dict[st
     return out
 
 
-def is_not_found(exc: BaseException, *codes: str) -> bool:
-    """True for a ClientError whose code is one of ``codes`` (or contains 'NotFound' when none given)."""
+def is_not_found(exc: BaseException, *codes: str, malformed: bool = False) -> bool:
+    """True for a ClientError whose code is one of ``codes`` (or contains 'NotFound' when none given).
+
+    With ``malformed`` (and no ``codes``), a 'Malformed' code counts too: EC2 answers
+    ``InvalidAMIID.Malformed`` for an id that cannot exist, which for a lookup is "not there".
+    """
     code = error_code(exc)
-    return code in codes if codes else "NotFound" in code
+    if codes:
+        return code in codes
+    return "NotFound" in code or (malformed and "Malformed" in code)
+
+
+def describe_or_none(call: Callable[[], T], *codes: str, malformed: bool = False) -> T | None:
+    """``call()``, or None when it fails with a not-found code (as :func:`is_not_found` decides)."""
+    try:
+        return call()
+    except Exception as exc:
+        if is_not_found(exc, *codes, malformed=malformed):
+            return None
+        raise

@@ -15,7 +15,8 @@ import hashlib
 import ipaddress
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, ParamError, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags
 
 # (proto, from_port, to_port, source_kind, source)
@@ -212,39 +213,14 @@ def entries_view(entries: Mapping[RuleKey, str]) -> list[dict[str, Any]]:
 
 # -- AWS lookups -----------------------------------------------------------------------------
 def find_vpc(client: Any, vpc_id: str | None, param: str = "vpc_id") -> dict[str, Any]:
-    """The VPC ``vpc_id``, or the region's default VPC; AWSError naming ``param`` when missing."""
+    """The VPC ``vpc_id``, or the region's default VPC; ParamError naming ``param`` when missing."""
     if vpc_id:
-        try:
-            vpcs = client.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
-        except Exception as exc:
-            if is_not_found(exc):
-                vpcs = []
-            else:
-                raise
-        if not vpcs:
-            raise AWSError(f"parameter '{param}': VPC {vpc_id} does not exist in this region; check the id",
-                           parameter=param)
-        return vpcs[0]
+        return require_references(client, param, "vpc", [vpc_id],
+                                  "{what} {ids} does not exist in this region; check the id")[vpc_id]
     vpcs = client.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
     if not vpcs:
-        raise AWSError(f"parameter '{param}': this region has no default VPC; give {param}", parameter=param)
+        raise ParamError(param, f"this region has no default VPC; give {param}")
     return vpcs[0]
-
-
-def describe_one(client: Any, operation: str, result_key: str, id_param: str, ident: str,
-                 param: str, what: str, **extra: Any) -> dict[str, Any]:
-    """Describe one resource by id; AWSError naming the parameter and the id when it does not exist."""
-    try:
-        items = getattr(client, operation)(**{id_param: [ident]}, **extra)[result_key]
-    except Exception as exc:
-        if is_not_found(exc) or "Malformed" in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")):
-            items = []
-        else:
-            raise
-    if not items:
-        raise AWSError(f"parameter '{param}': {what} {ident} does not exist; check the id and the region",
-                       parameter=param)
-    return items[0]
 
 
 def apply_tags(client: Any, resource_ids: list[str], current: Mapping[str, str],
@@ -268,12 +244,9 @@ def tag_specifications(resource_types: Iterable[str], tags: Mapping[str, Any] | 
 def find_image(client: Any, image_id: str | None, name: str | None) -> dict[str, Any] | None:
     """The image ``image_id``, or the account's own image named ``name``; None when neither exists."""
     if image_id:
-        try:
-            images = client.describe_images(ImageIds=[image_id])["Images"]
-        except Exception as exc:
-            if is_not_found(exc) or "Malformed" in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")):
-                return None
-            raise
+        images = describe_or_none(lambda: client.describe_images(ImageIds=[image_id])["Images"], malformed=True)
+        if images is None:
+            return None
     else:
         images = client.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [name]}])["Images"]
     images = [i for i in images if i.get("State") not in ("deregistered", "disabled")]
@@ -367,24 +340,15 @@ def find_group(client: Any, name: str | None, group_id: str | None, vpc_id: str 
 
 
 def resolve_names(client: Any, entries: dict, own_name: str | None, vpc_id: str, param: str) -> dict:
-    """Replace group_name sources with group ids (or self); fail naming the rule parameter when unknown."""
+    """Replace group_name sources with group ids (or self); ParamError naming the rule parameter when unknown."""
     names = {key[4] for key in entries if key[3] == "group_name" and key[4] != own_name}
-    found: dict[str, str] = {}
-    if names:
-        groups = client.describe_security_groups(Filters=[{"Name": "group-name", "Values": sorted(names)},
-                                                          {"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
-        found = {g["GroupName"]: g["GroupId"] for g in groups}
-    missing = sorted(names - set(found))
-    if missing:
-        raise AWSError(f"parameter '{param}': security group name(s) {', '.join(missing)} not found in {vpc_id}; "
-                       "create them first or use group_id", parameter=param)
+    found = {name: group["GroupId"] for name, group in require_references(
+        client, param, "security_group_name", names,
+        f"security group name(s) {{ids}} not found in {vpc_id}; create them first or use group_id",
+        filters=[{"Name": "vpc-id", "Values": [vpc_id]}]).items()}
     ids = {key[4] for key in entries if key[3] == "group_id" and key[4] != SELF}
-    if ids:
-        known = {g["GroupId"] for g in client.describe_security_groups(
-            Filters=[{"Name": "group-id", "Values": sorted(ids)}])["SecurityGroups"]}
-        if ids - known:
-            raise AWSError(f"parameter '{param}': security group id(s) {', '.join(sorted(ids - known))} do not exist; "
-                           "check the ids and the region", parameter=param)
+    require_references(client, param, "security_group", ids,
+                       "security group id(s) {ids} do not exist; check the ids and the region")
     out = {}
     for (proto, start, end, kind, src), desc in entries.items():
         if kind == "group_name":

@@ -14,7 +14,8 @@ import hashlib
 import re
 from typing import Any, Mapping, Sequence
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 
 PROTOCOLS = ("HTTP", "HTTPS", "TCP", "SSL")
 HTTP_LAYER = frozenset({"HTTP", "HTTPS"})
@@ -418,13 +419,10 @@ class ELBState:
 
     # -- reading ---------------------------------------------------------------------------------
     def read(self) -> None:
-        try:
-            found = self.elb.describe_load_balancers(LoadBalancerNames=[self.name])["LoadBalancerDescriptions"]
-        except Exception as exc:
-            if _is_lb_not_found(exc):
-                found = []
-            else:
-                raise
+        found = describe_or_none(
+            lambda: self.elb.describe_load_balancers(LoadBalancerNames=[self.name])["LoadBalancerDescriptions"],
+            *NOT_FOUND_CODES,
+        ) or []
         self.description = found[0] if found else None
         if not found:
             self.attributes, self.tags, self.health = None, {}, []
@@ -507,10 +505,8 @@ class ELBState:
         p = self.params
         current_vpc = (self.description or {}).get("VPCId")
         if p["subnets"] is not None:
-            found = self._subnets(Filters=[{"Name": "subnet-id", "Values": list(p["subnets"])}])
-            missing = sorted(set(p["subnets"]) - set(found))
-            if missing:
-                self._fail("subnets", f"subnet(s) {', '.join(missing)} not found in this region; check the ids")
+            found = require_references(self.ec2, "subnets", "subnet", p["subnets"],
+                                       "subnet(s) {ids} not found in this region; check the ids")
         elif p["zones"] is not None or not self.exists:
             found = self._zone_subnets(current_vpc)
         else:
@@ -560,18 +556,8 @@ class ELBState:
             ids, names = [], ["default"]  # what AWS picks; named so the diff shows it
         groups: set[str] = set()
         if ids:
-            found = {
-                g["GroupId"]: g
-                for g in self.ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": list(ids)}])[
-                    "SecurityGroups"
-                ]
-            }
-            missing = sorted(set(ids) - set(found))
-            if missing:
-                self._fail(
-                    "security_group_ids",
-                    f"security group(s) {', '.join(missing)} not found; check the ids and the region",
-                )
+            found = require_references(self.ec2, "security_group_ids", "security_group", ids,
+                                       "security group(s) {ids} not found; check the ids and the region")
             elsewhere = sorted(g for g, v in found.items() if vpc and v.get("VpcId") != vpc)
             if elsewhere:
                 self._fail(
@@ -580,21 +566,12 @@ class ELBState:
                 )
             groups.update(found)
         if names:
-            filters = [{"Name": "group-name", "Values": list(names)}] + (
-                [{"Name": "vpc-id", "Values": [vpc]}] if vpc else []
+            by_name = require_references(
+                self.ec2, "security_group_names", "security_group_name", names,
+                f"security group(s) {{ids}} not found in VPC {vpc}; create them first or check the names",
+                filters=[{"Name": "vpc-id", "Values": [vpc]}] if vpc else [],
             )
-            found = {
-                g["GroupName"]: g["GroupId"]
-                for g in self.ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
-            }
-            missing = sorted(set(names) - set(found))
-            if missing:
-                self._fail(
-                    "security_group_names",
-                    f"security group(s) {', '.join(missing)} not found in VPC {vpc}; "
-                    "create them first or check the names",
-                )
-            groups.update(found.values())
+            groups.update(g["GroupId"] for g in by_name.values())
         if not groups:
             self._fail(
                 "security_group_ids",
@@ -609,16 +586,10 @@ class ELBState:
             return None
         if not ids:
             return []
-        pages = self.ec2.get_paginator("describe_instances").paginate(
-            Filters=[
-                {"Name": "instance-id", "Values": list(ids)},
-                {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]},
-            ]
+        require_references(
+            self.ec2, "instance_ids", "instance", ids, "instance(s) {ids} not found (or terminated); check the ids",
+            filters=[{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}],
         )
-        found = {i["InstanceId"] for page in pages for r in page["Reservations"] for i in r["Instances"]}
-        missing = sorted(set(ids) - found)
-        if missing:
-            self._fail("instance_ids", f"instance(s) {', '.join(missing)} not found (or terminated); check the ids")
         return sorted(set(ids))
 
     # -- desired state and changes -------------------------------------------------------------------
@@ -760,9 +731,3 @@ class ELBState:
         names = [d.get("PolicyNames") or [] for d in self.description.get("ListenerDescriptions") or []]
         for policy in unused_policies(self.description.get("Policies") or {}, names):
             self.elb.delete_load_balancer_policy(LoadBalancerName=self.name, PolicyName=policy)
-
-
-def _is_lb_not_found(exc: BaseException) -> bool:
-    from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
-
-    return error_code(exc) in NOT_FOUND_CODES

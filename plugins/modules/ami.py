@@ -99,14 +99,14 @@ waited:
 import re  # noqa: E402
 from typing import Any  # noqa: E402
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, is_not_found, snake  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
     apply_tags,
-    describe_one,
     find_image,
     image_snapshots,
     tag_specifications,
 )
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
 
 NAME_RE = re.compile(r"^[A-Za-z0-9()\[\] ./\-'@_]{3,128}$")
@@ -161,7 +161,7 @@ def absent(module: AWSModule, client: Any, image: dict[str, Any] | None) -> None
                 try:
                     client.delete_snapshot(SnapshotId=snapshot_id)
                 except Exception as exc:  # an already deleted snapshot is what we want
-                    if "NotFound" not in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")):
+                    if not is_not_found(exc):
                         raise
     module.exit(before=view(image), after={}, image_id=image["ImageId"], snapshot_ids=snapshots, waited=0.0)
 
@@ -205,8 +205,7 @@ def main() -> None:
     if not p["instance_id"]:
         module.fail_param("instance_id", f"required to create image '{p['name']}' (no image of that name exists)")
     with module.aws_errors(f"describe instance {p['instance_id']}"):
-        describe_one(client, "describe_instances", "Reservations", "InstanceIds", p["instance_id"],
-                     "instance_id", "instance")
+        require_references(client, "instance_id", "instance", [p["instance_id"]])
     after = {"name": p["name"], "description": p["description"] or "", "tags": dict(p["tags"] or {})}
     if module.check_mode:
         module.exit(before={}, after=after, image_id=None, image={}, snapshot_ids=[], waited=0.0)

@@ -84,7 +84,6 @@ image_id:
 from typing import Any  # noqa: E402
 
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code  # noqa: E402
 
 
 def main() -> None:
@@ -117,7 +116,7 @@ def main() -> None:
         try:
             images = client.describe_images(**args)["Images"]
         except Exception as exc:
-            if is_not_found(exc) or "Malformed" in error_code(exc):
+            if is_not_found(exc, malformed=True):
                 module.fail_param("image_ids", f"{p['image_ids']}: at least one image does not exist ({exc})")
             raise
     images.sort(key=lambda i: (i.get("CreationDate", ""), i["ImageId"]))

@@ -205,7 +205,8 @@ import re  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name=dict(type="str", required=True),
@@ -300,18 +301,15 @@ def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[
     if not current and not p["vpc_zone_identifier"]:
         module.fail_param("vpc_zone_identifier", "a new group needs the subnet ids its instances go in")
     with module.aws_errors("look up the resources the group names"):
-        missing = asu.missing_references(ec2, "subnet", p["vpc_zone_identifier"] or ())
-        if missing:
-            module.fail_param("vpc_zone_identifier", f"subnets {', '.join(missing)} not found; check the ids")
+        require_references(ec2, "vpc_zone_identifier", "subnet", p["vpc_zone_identifier"] or (),
+                           "subnets {ids} not found; check the ids")
         lt = p["launch_template"]
         if lt:
             key = {"LaunchTemplateNames": [lt["name"]]} if lt["name"] else {"LaunchTemplateIds": [lt["id"]]}
-            try:
-                resolved = ec2.describe_launch_templates(**key)["LaunchTemplates"][0]
-            except Exception as exc:
-                if not is_not_found(exc, "InvalidLaunchTemplateName.NotFoundException",
-                                    "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed"):
-                    raise
+            resolved = describe_or_none(lambda: ec2.describe_launch_templates(**key)["LaunchTemplates"][0],
+                                        "InvalidLaunchTemplateName.NotFoundException",
+                                        "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.Malformed")
+            if resolved is None:
                 module.fail_param("launch_template", f"launch template {lt['name'] or lt['id']} not found")
             if lt["version"].isdigit() and int(lt["version"]) > resolved["LatestVersionNumber"]:
                 module.fail_param("launch_template.version", f"version {lt['version']} does not exist "
@@ -320,26 +318,17 @@ def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[
                 LaunchConfigurationNames=[p["launch_config_name"]])["LaunchConfigurations"]:
             module.fail_param("launch_config_name", f"launch configuration {p['launch_config_name']} not found")
         for lb in p["load_balancers"] or ():
-            try:
-                module.client("elb").describe_load_balancers(LoadBalancerNames=[lb])
-            except Exception as exc:
-                if not is_not_found(exc, "LoadBalancerNotFound"):
-                    raise
+            if describe_or_none(lambda lb=lb: module.client("elb").describe_load_balancers(LoadBalancerNames=[lb]),
+                                "LoadBalancerNotFound") is None:
                 module.fail_param("load_balancers", f"classic load balancer {lb} not found")
         for arn in p["target_group_arns"] or ():
-            try:
-                module.client("elbv2").describe_target_groups(TargetGroupArns=[arn])
-            except Exception as exc:
-                if not is_not_found(exc, "TargetGroupNotFound", "ValidationError"):
-                    raise
+            if describe_or_none(lambda arn=arn: module.client("elbv2").describe_target_groups(TargetGroupArns=[arn]),
+                                "TargetGroupNotFound", "ValidationError") is None:
                 module.fail_param("target_group_arns", f"target group {arn} not found")
-        if p["notification"]:
-            try:
-                module.client("sns").get_topic_attributes(TopicArn=p["notification"]["topic_arn"])
-            except Exception as exc:
-                if not is_not_found(exc, "NotFound", "InvalidParameter"):
-                    raise
-                module.fail_param("notification.topic_arn", f"topic {p['notification']['topic_arn']} not found")
+        topic = (p["notification"] or {}).get("topic_arn")
+        if topic and describe_or_none(lambda: module.client("sns").get_topic_attributes(TopicArn=topic),
+                                      "NotFound", "InvalidParameter") is None:
+            module.fail_param("notification.topic_arn", f"topic {topic} not found")
     return resolved
 
 

@@ -118,11 +118,8 @@ import uuid  # noqa: E402
 from typing import Any  # noqa: E402
 
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
-    apply_tags,
-    describe_one,
-    tag_specifications,
-)
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags, tag_specifications  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
 
 LIVE = ["pending", "running", "stopping", "stopped"]
@@ -159,27 +156,25 @@ def find(client: Any, name: str, image_id: str | None) -> list[dict[str, Any]]:
 
 
 def check_references(module: AWSModule, client: Any) -> tuple[str, int | None]:
-    """Every referenced resource exists (AWSError naming the parameter otherwise).
+    """Every referenced resource exists (ParamError/AWSError naming the parameter otherwise).
 
     Returns the image's root device name and root volume size (the launch restates it with encryption on).
     """
     p = module.params
-    image = describe_one(client, "describe_images", "Images", "ImageIds", p["image_id"], "image_id", "image")
+    image = require_references(client, "image_id", "image", [p["image_id"]])[p["image_id"]]
     if image.get("State") != "available":
         raise AWSError(f"parameter 'image_id': image {p['image_id']} is {image.get('State')}, not available",
                        parameter="image_id")
     vpc_id = None
     if p["subnet_id"]:
-        vpc_id = describe_one(client, "describe_subnets", "Subnets", "SubnetIds", p["subnet_id"], "subnet_id",
-                              "subnet")["VpcId"]
+        vpc_id = require_references(client, "subnet_id", "subnet", [p["subnet_id"]])[p["subnet_id"]]["VpcId"]
+    groups = require_references(client, "security_group_ids", "security_group", p["security_group_ids"] or [])
     for group_id in p["security_group_ids"] or []:
-        group = describe_one(client, "describe_security_groups", "SecurityGroups", "GroupIds", group_id,
-                             "security_group_ids", "security group")
+        group = groups[group_id]
         if vpc_id and group.get("VpcId") != vpc_id:
             raise AWSError(f"parameter 'security_group_ids': {group_id} is in {group.get('VpcId')}, not in the "
                            f"subnet's VPC {vpc_id}", parameter="security_group_ids")
-    if p["key_name"]:
-        describe_one(client, "describe_key_pairs", "KeyPairs", "KeyNames", p["key_name"], "key_name", "key pair")
+    require_references(client, "key_name", "key_pair", [p["key_name"]])
     root = image.get("RootDeviceName") or "/dev/xvda"
     sizes = [m["Ebs"].get("VolumeSize") for m in image.get("BlockDeviceMappings", [])
              if m.get("DeviceName") == root and m.get("Ebs")]

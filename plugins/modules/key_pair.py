@@ -82,7 +82,7 @@ private_key:
 
 from typing import Any  # noqa: E402
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
     apply_tags,
     parse_public_key,
@@ -94,12 +94,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_t
 
 
 def find_key(client: Any, name: str) -> dict[str, Any] | None:
-    try:
-        keys = client.describe_key_pairs(KeyNames=[name], IncludePublicKey=True)["KeyPairs"]
-    except Exception as exc:
-        if is_not_found(exc):
-            return None
-        raise
+    keys = describe_or_none(lambda: client.describe_key_pairs(KeyNames=[name], IncludePublicKey=True)["KeyPairs"])
     return keys[0] if keys else None
 
 

@@ -163,6 +163,7 @@ from typing import Any  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name_prefix=dict(type="str", required=True),
@@ -224,10 +225,8 @@ def check_references(module: AWSModule, ec2: Any) -> None:
               ("key_name", "key_pair", [p["key_name"]]))
     with module.aws_errors("look up the resources the launch configuration names"):
         for param, kind, ids in checks:
-            missing = asu.missing_references(ec2, kind, ids)
-            if missing:
-                module.fail_param(param, f"{', '.join(missing)} not found in region {module.region}; "
-                                         "create it first or correct the name")
+            require_references(ec2, param, kind, ids,
+                               f"{{ids}} not found in region {module.region}; create it first or correct the name")
 
 
 def usage(autoscaling: Any, names: list[str]) -> dict[str, list[str]]:

@@ -197,7 +197,8 @@ from typing import Any  # noqa: E402
 
 from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags, desired_tags, tag_list_to_dict  # noqa: E402
 
 NOT_FOUND = ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound")
@@ -275,19 +276,15 @@ def check_references(module: AWSModule, ec2: Any) -> None:
         for param, kind, ids in (("image_id", "image", [p["image_id"]]),
                                  ("security_group_ids", "security_group", p["security_group_ids"] or ()),
                                  ("key_name", "key_pair", [p["key_name"]])):
-            missing = asu.missing_references(ec2, kind, ids)
-            if missing:
-                module.fail_param(param, f"{', '.join(missing)} not found in region {module.region}; "
-                                         "create it first or correct the name")
+            require_references(ec2, param, kind, ids,
+                               f"{{ids}} not found in region {module.region}; create it first or correct the name")
 
 
 def read_current(ec2: Any, name: str) -> dict[str, Any] | None:
-    try:
-        template = ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"][0]
-    except Exception as exc:
-        if is_not_found(exc, *NOT_FOUND):
-            return None
-        raise
+    template = describe_or_none(
+        lambda: ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"][0], *NOT_FOUND)
+    if template is None:
+        return None
     versions = paginate(ec2, "describe_launch_template_versions", "LaunchTemplateVersions",
                         LaunchTemplateId=template["LaunchTemplateId"])
     return {"template": template, "versions": {v["VersionNumber"]: v for v in versions}}

@@ -145,7 +145,7 @@ alarm_arn:
 
 from typing import Any  # noqa: E402
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (  # noqa: E402
     ACTION_PARAMS,
     COMPARISON_OPERATORS,
@@ -182,12 +182,9 @@ def check_actions(module: AWSModule, desired: dict[str, Any], before: dict[str, 
             client = module.client(service, region=region or None)
             with module.aws_errors(f"check {key}[{i}] {arn}"):
                 if service == "sns":
-                    try:
-                        client.get_topic_attributes(TopicArn=ids["topic_arn"])
+                    if describe_or_none(lambda c=client, arn=ids["topic_arn"]: c.get_topic_attributes(TopicArn=arn),
+                                        "NotFound", "NotFoundException") is not None:
                         continue
-                    except Exception as exc:
-                        if not is_not_found(exc, "NotFound", "NotFoundException"):
-                            raise
                 else:
                     found = client.describe_policies(AutoScalingGroupName=ids["group"], PolicyNames=[ids["policy"]])
                     if found.get("ScalingPolicies"):

@@ -138,7 +138,7 @@ waited:
 from typing import Any  # noqa: E402
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, is_not_found  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.route53 import (  # noqa: E402
     RECORD_TYPES,
     desired_record_view,
@@ -155,12 +155,10 @@ def find_zone(module: AWSModule, r53: Any) -> tuple[str, str]:
     """(zone id, zone name) from zone or zone_id; fails naming the parameter when there is no such zone."""
     p = module.params
     if p["zone_id"]:
-        try:
-            zone = r53.get_hosted_zone(Id=short_zone_id(p["zone_id"]))["HostedZone"]
-        except Exception as exc:
-            if is_not_found(exc, "NoSuchHostedZone", "InvalidInput"):
-                module.fail_param("zone_id", f"no hosted zone {p['zone_id']}; give an existing zone id")
-            raise
+        zone = describe_or_none(lambda: r53.get_hosted_zone(Id=short_zone_id(p["zone_id"]))["HostedZone"],
+                                "NoSuchHostedZone", "InvalidInput")
+        if zone is None:
+            module.fail_param("zone_id", f"no hosted zone {p['zone_id']}; give an existing zone id")
         return short_zone_id(zone["Id"]), fqdn(zone["Name"])
     name = fqdn(p["zone"])
     for zone in paginate(r53, "list_hosted_zones", "HostedZones"):
