@@ -45,6 +45,40 @@ GROUP_METRICS = (
 )
 
 
+# -- the instance definition options of launch_template and launch_config ---------------------
+
+def instance_argument_spec(metadata_options: Mapping[str, Any] | None = None,
+                           block_device_mappings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The argument spec both modules share (a fresh copy); ``metadata_options`` and ``block_device_mappings``
+    add the suboptions only one of the APIs has. Documented by the ``webfleet.aws.instance`` fragment and
+    each module (the options whose descriptions differ)."""
+    return dict(
+        image_id=dict(type="str"),
+        instance_type=dict(type="str", default="t3.micro"),
+        key_name=dict(type="str", no_log=False),
+        user_data=dict(type="str"),
+        iam_instance_profile=dict(type="str"),
+        monitoring=dict(type="bool", default=True),
+        metadata_options=dict(type="dict", apply_defaults=True, options=dict(
+            http_tokens=dict(type="str", default="required", choices=["required", "optional"]),
+            http_put_response_hop_limit=dict(type="int", default=2),
+            http_endpoint=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
+            **(metadata_options or {}),
+        )),
+        block_device_mappings=dict(type="list", elements="dict", options=dict(
+            device_name=dict(type="str", required=True),
+            volume_size=dict(type="int"),
+            volume_type=dict(type="str", choices=list(VOLUME_TYPES)),
+            iops=dict(type="int"),
+            throughput=dict(type="int"),
+            encrypted=dict(type="bool", default=True),
+            delete_on_termination=dict(type="bool", default=True),
+            snapshot_id=dict(type="str"),
+            **(block_device_mappings or {}),
+        )),
+    )
+
+
 # -- user data -------------------------------------------------------------------------------
 
 def encode_user_data(text: str | None) -> str | None:

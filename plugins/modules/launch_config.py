@@ -29,25 +29,12 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  image_id:
-    description: AMI the instances start from. Required with O(state=present).
-    type: str
-  instance_type:
-    description: Instance type, for example C(t3.micro).
-    type: str
-    default: t3.micro
-  key_name:
-    description: Name of an existing EC2 key pair.
-    type: str
   security_groups:
     description: Security group ids (C(sg-...)), or names in EC2-Classic/default VPC.
     type: list
     elements: str
   user_data:
     description: User data as plain text; the module base64-encodes it. Diffs never show it.
-    type: str
-  iam_instance_profile:
-    description: Instance profile name or ARN.
     type: str
   monitoring:
     description: Detailed (1-minute) CloudWatch monitoring (C(InstanceMonitoring.Enabled)).
@@ -112,6 +99,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - webfleet.aws.instance
   - webfleet.aws.connection
 """
 
@@ -168,29 +156,10 @@ from ansible_collections.webfleet.aws.plugins.module_utils.references import req
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name_prefix=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    image_id=dict(type="str"),
-    instance_type=dict(type="str", default="t3.micro"),
-    key_name=dict(type="str", no_log=False),
+    # launch configurations know neither instance metadata tags nor a KMS key for EBS volumes
+    **asu.instance_argument_spec(),
     security_groups=dict(type="list", elements="str"),
-    user_data=dict(type="str"),
-    iam_instance_profile=dict(type="str"),
-    monitoring=dict(type="bool", default=True),
     associate_public_ip_address=dict(type="bool"),
-    metadata_options=dict(type="dict", apply_defaults=True, options=dict(
-        http_tokens=dict(type="str", default="required", choices=["required", "optional"]),
-        http_put_response_hop_limit=dict(type="int", default=2),
-        http_endpoint=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
-    )),
-    block_device_mappings=dict(type="list", elements="dict", options=dict(
-        device_name=dict(type="str", required=True),
-        volume_size=dict(type="int"),
-        volume_type=dict(type="str", choices=list(asu.VOLUME_TYPES)),
-        iops=dict(type="int"),
-        throughput=dict(type="int"),
-        encrypted=dict(type="bool", default=True),
-        delete_on_termination=dict(type="bool", default=True),
-        snapshot_id=dict(type="str"),
-    )),
     cleanup_old=dict(type="bool", default=True),
 )
 

@@ -23,16 +23,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  image_id:
-    description: AMI the instances start from. Required with O(state=present).
-    type: str
-  instance_type:
-    description: Instance type, for example C(t3.micro).
-    type: str
-    default: t3.micro
-  key_name:
-    description: Name of an existing EC2 key pair.
-    type: str
   security_group_ids:
     description: Security group ids (C(sg-...)) of the instances.
     type: list
@@ -41,9 +31,6 @@ options:
     description:
       - User data as plain text; the module base64-encodes it.
       - Diffs show its sha256, never the content.
-    type: str
-  iam_instance_profile:
-    description: Instance profile name or ARN.
     type: str
   monitoring:
     description: Detailed (1-minute) CloudWatch monitoring.
@@ -134,6 +121,7 @@ options:
       - The default version is never deleted. Unset keeps every version.
     type: int
 extends_documentation_fragment:
+  - webfleet.aws.instance
   - webfleet.aws.connection
   - webfleet.aws.connection.tags
 """
@@ -206,30 +194,11 @@ NOT_FOUND = ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTempla
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    image_id=dict(type="str"),
-    instance_type=dict(type="str", default="t3.micro"),
-    key_name=dict(type="str", no_log=False),
+    **asu.instance_argument_spec(
+        metadata_options=dict(instance_metadata_tags=dict(type="str", choices=["enabled", "disabled"])),
+        block_device_mappings=dict(kms_key_id=dict(type="str", no_log=False)),
+    ),
     security_group_ids=dict(type="list", elements="str"),
-    user_data=dict(type="str"),
-    iam_instance_profile=dict(type="str"),
-    monitoring=dict(type="bool", default=True),
-    metadata_options=dict(type="dict", options=dict(
-        http_tokens=dict(type="str", default="required", choices=["required", "optional"]),
-        http_put_response_hop_limit=dict(type="int", default=2),
-        http_endpoint=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
-        instance_metadata_tags=dict(type="str", choices=["enabled", "disabled"]),
-    ), apply_defaults=True),
-    block_device_mappings=dict(type="list", elements="dict", options=dict(
-        device_name=dict(type="str", required=True),
-        volume_size=dict(type="int"),
-        volume_type=dict(type="str", choices=list(asu.VOLUME_TYPES)),
-        iops=dict(type="int"),
-        throughput=dict(type="int"),
-        encrypted=dict(type="bool", default=True),
-        kms_key_id=dict(type="str", no_log=False),
-        delete_on_termination=dict(type="bool", default=True),
-        snapshot_id=dict(type="str"),
-    )),
     tag_specifications=dict(type="list", elements="dict", options=dict(
         resource_type=dict(type="str", required=True, choices=["instance", "volume", "network-interface"]),
         tags=dict(type="dict", required=True),
