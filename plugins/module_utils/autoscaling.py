@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any, Iterable, Mapping
 
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import dict_to_tag_list
+
 AMI_RE = re.compile(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$")
 SG_RE = re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")
 SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8}([0-9a-f]{9})?$")
@@ -191,8 +193,7 @@ def launch_template_data(params: Mapping[str, Any]) -> dict[str, Any]:
         },
         "BlockDeviceMappings": [ebs_mapping(b) for b in params.get("block_device_mappings") or ()] or None,
         "TagSpecifications": [
-            {"ResourceType": ts["resource_type"],
-             "Tags": [{"Key": k, "Value": str(v)} for k, v in sorted((ts.get("tags") or {}).items())]}
+            {"ResourceType": ts["resource_type"], "Tags": dict_to_tag_list(ts.get("tags"))}
             for ts in params.get("tag_specifications") or ()
         ] or None,
     }

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, Optional, Tuple
 
 from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags, dict_to_tag_list
 
 # (proto, from_port, to_port, source_kind, source)
 RuleKey = Tuple[str, Optional[int], Optional[int], str, str]
@@ -227,7 +227,7 @@ def apply_tags(client: Any, resource_ids: list[str], current: Mapping[str, str],
                desired: Mapping[str, Any] | None, purge: bool) -> bool:
     to_set, to_remove = compare_tags(current, desired, purge)
     if to_set:
-        client.create_tags(Resources=resource_ids, Tags=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())])
+        client.create_tags(Resources=resource_ids, Tags=dict_to_tag_list(to_set))
     if to_remove:
         client.delete_tags(Resources=resource_ids, Tags=[{"Key": k} for k in to_remove])
     return bool(to_set or to_remove)

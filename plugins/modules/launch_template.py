@@ -186,8 +186,13 @@ from typing import Any  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags, desired_tags, tag_list_to_dict  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (  # noqa: E402
+    desired_tags,
+    dict_to_tag_list,
+    tag_list_to_dict,
+)
 
 NOT_FOUND = ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound")
 
@@ -294,7 +299,6 @@ def main() -> None:
     if want_default > want_latest:
         module.fail_param("default_version", f"version {want_default} does not exist (latest is {want_latest})")
     cur_tags = tag_list_to_dict(template.get("Tags")) if template else {}
-    to_set, to_remove = compare_tags(cur_tags, p["tags"], p["purge_tags"])
     existing = list(current["versions"]) if current else []
     to_delete = asu.versions_to_delete(existing + ([want_latest] if new_version else []), p["versions_to_keep"],
                                        protect=(want_default, want_latest))
@@ -316,12 +320,11 @@ def main() -> None:
                     version={"launch_template_data": snake(default_data)}, deleted_versions=to_delete)
 
     with module.aws_errors(f"update launch template '{p['name']}'"):
-        if template is None:
+        created = template is None
+        if created:
             kwargs: dict[str, Any] = {"LaunchTemplateName": p["name"], "LaunchTemplateData": desired_data}
-            if p["tags"]:
-                kwargs["TagSpecifications"] = [{"ResourceType": "launch-template", "Tags": [
-                    {"Key": k, "Value": str(v)} for k, v in sorted(p["tags"].items())]}]
-                to_set, to_remove = {}, []
+            if p["tags"]:  # tagged at creation
+                kwargs["TagSpecifications"] = [{"ResourceType": "launch-template", "Tags": dict_to_tag_list(p["tags"])}]
             if p["version_description"]:
                 kwargs["VersionDescription"] = p["version_description"]
             template = ec2.create_launch_template(**kwargs)["LaunchTemplate"]
@@ -340,10 +343,8 @@ def main() -> None:
         lt_id = template["LaunchTemplateId"]
         if template.get("DefaultVersionNumber") != want_default:
             ec2.modify_launch_template(LaunchTemplateId=lt_id, DefaultVersion=str(want_default))
-        if to_set:
-            ec2.create_tags(Resources=[lt_id], Tags=[{"Key": k, "Value": v} for k, v in to_set.items()])
-        if to_remove:
-            ec2.delete_tags(Resources=[lt_id], Tags=[{"Key": k} for k in to_remove])
+        if not created:
+            apply_tags(ec2, [lt_id], cur_tags, p["tags"], p["purge_tags"])
         if to_delete:
             ec2.delete_launch_template_versions(LaunchTemplateId=lt_id, Versions=[str(v) for v in to_delete])
         final = ec2.describe_launch_templates(LaunchTemplateIds=[lt_id])["LaunchTemplates"][0]
