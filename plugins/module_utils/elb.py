@@ -14,6 +14,7 @@ import hashlib
 import re
 from typing import Any, Mapping, Sequence
 
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 
@@ -489,8 +490,7 @@ class ELBState:
 
     # -- references ------------------------------------------------------------------------------
     def _subnets(self, **kwargs: Any) -> dict[str, dict[str, Any]]:
-        pages = self.ec2.get_paginator("describe_subnets").paginate(**kwargs)
-        return {s["SubnetId"]: s for page in pages for s in page.get("Subnets", [])}
+        return {s["SubnetId"]: s for s in paginate(self.ec2, "describe_subnets", "Subnets", **kwargs)}
 
     def _fail(self, param: str, problem: str) -> None:
         self.module.fail_param(param, problem)

@@ -117,6 +117,7 @@ import re  # noqa: E402
 import uuid  # noqa: E402
 from typing import Any  # noqa: E402
 
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags, tag_specifications  # noqa: E402
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
@@ -150,8 +151,8 @@ def find(client: Any, name: str, image_id: str | None) -> list[dict[str, Any]]:
     filters = [{"Name": "tag:Name", "Values": [name]}, {"Name": "instance-state-name", "Values": LIVE}]
     if image_id:
         filters.append({"Name": "image-id", "Values": [image_id]})
-    pages = client.get_paginator("describe_instances").paginate(Filters=filters)
-    return sorted((i for page in pages for r in page["Reservations"] for i in r["Instances"]),
+    reservations = paginate(client, "describe_instances", "Reservations", Filters=filters)
+    return sorted((i for r in reservations for i in r["Instances"]),
                   key=lambda i: (i.get("LaunchTime", ""), i["InstanceId"]))
 
 
