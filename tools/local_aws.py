@@ -42,7 +42,8 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   launch configuration a group uses.
 - autoscaling_traffic: Attach/Describe/DetachTrafficSources (classic LBs and target groups);
   DetachLoadBalancers leaves the group's other LBs alone.
-- cloudwatch: an alarm changing state publishes AWS's alarm message to its SNS topic actions.
+- cloudwatch: an alarm changing state publishes AWS's alarm message to its SNS topic actions; a
+  new alarm starts INSUFFICIENT_DATA and an updated one keeps its state.
 - ec2: CreateImage tags snapshots from a `snapshot` TagSpecification, refuses a duplicate
   (InvalidAMIName.Duplicate) or malformed name; ModifyImageAttribute sets the description;
   CreateLaunchTemplateVersion stores UserData as base64 (ASGs can launch from it) and honours

@@ -780,3 +780,17 @@ def test_instances_report_the_version_they_were_launched_from(aws: Endpoint) -> 
     seen = refresh_until_done(aws, refresh_id)
     assert seen[-1]["Status"] == "Successful"
     assert sorted(i["LaunchTemplate"]["Version"] for i in group(aws)["Instances"]) == ["2", "2"]
+
+
+def test_alarm_starts_insufficient_data_and_update_keeps_state(aws: Endpoint) -> None:
+    cw = aws.client("cloudwatch")
+
+    def state() -> str:
+        return cw.describe_alarms(AlarmNames=["cpu-high"])["MetricAlarms"][0]["StateValue"]
+
+    cpu_alarm(aws, "cpu-high", [])
+    assert state() == "INSUFFICIENT_DATA"
+    cw.set_alarm_state(AlarmName="cpu-high", StateValue="ALARM", StateReason="load test")
+    cpu_alarm(aws, "cpu-high", [], threshold=90)
+    assert state() == "ALARM"
+    assert cw.describe_alarms(AlarmNames=["cpu-high"])["MetricAlarms"][0]["Threshold"] == 90

@@ -1,5 +1,6 @@
-"""CloudWatch alarms notify their SNS topic actions on a state change, as AWS does
-(moto 5.2.5 runs no alarm action at all; scaling policy actions: autoscaling_policies)."""
+"""CloudWatch alarms: they notify their SNS topic actions on a state change, as AWS does (moto
+5.2.5 runs no alarm action at all; scaling policy actions: autoscaling_policies); a new alarm
+starts in INSUFFICIENT_DATA and PutMetricAlarm on an existing one keeps its state."""
 from __future__ import annotations
 
 import json
@@ -73,3 +74,18 @@ def apply() -> None:
                 pass  # AWS: a failing action (e.g. a deleted topic) does not fail SetAlarmState
 
     wrap(CloudWatchBackend, "set_alarm_state", set_alarm_state)
+
+    # AWS: a new alarm is INSUFFICIENT_DATA until first evaluated; "when you update an existing
+    # alarm, its state is left unchanged" (PutMetricAlarm). moto started (and restarted) at OK.
+    def put_metric_alarm(original: Any, self: CloudWatchBackend, *args: Any, **kwargs: Any) -> Any:
+        name = kwargs["name"] if "name" in kwargs else args[0]
+        existing = self.alarms.get(name)
+        alarm = original(self, *args, **kwargs)
+        if existing is not None:
+            for attr in ("state_value", "state_reason", "state_reason_data", "state_updated_timestamp", "history"):
+                setattr(alarm, attr, getattr(existing, attr))
+        else:
+            alarm.state_value = "INSUFFICIENT_DATA"
+        return alarm
+
+    wrap(CloudWatchBackend, "put_metric_alarm", put_metric_alarm)
