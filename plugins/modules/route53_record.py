@@ -151,22 +151,29 @@ from ansible_collections.webfleet.aws.plugins.module_utils.route53 import (  # n
 )
 
 
-def find_zone(module: AWSModule, r53: Any) -> tuple[str, str]:
-    """(zone id, zone name) from zone or zone_id; fails naming the parameter when there is no such zone."""
-    p = module.params
+def find_zone(r53: Any, p: dict[str, Any]) -> tuple[str, str] | None:
+    """(zone id, zone name) from zone or zone_id; None when there is no such zone."""
     if p["zone_id"]:
         zone = describe_or_none(lambda: r53.get_hosted_zone(Id=short_zone_id(p["zone_id"]))["HostedZone"],
                                 "NoSuchHostedZone", "InvalidInput")
-        if zone is None:
-            module.fail_param("zone_id", f"no hosted zone {p['zone_id']}; give an existing zone id")
-        return short_zone_id(zone["Id"]), fqdn(zone["Name"])
+        return None if zone is None else (short_zone_id(zone["Id"]), fqdn(zone["Name"]))
     name = fqdn(p["zone"])
     for zone in paginate(r53, "list_hosted_zones", "HostedZones"):
         if fqdn(zone["Name"]) == name and bool(zone["Config"].get("PrivateZone")) == p["private_zone"]:
             return short_zone_id(zone["Id"]), name
+    return None
+
+
+def missing_zone(module: AWSModule) -> None:
+    """No zone: nothing to delete (unchanged), nothing to put a record in (fail naming the parameter)."""
+    p = module.params
+    if p["state"] == "absent":
+        module.exit(before={}, after={}, record={}, zone_id=None, change_id=None, change_status=None)
+    if p["zone_id"]:
+        module.fail_param("zone_id", f"no hosted zone {p['zone_id']}; give an existing zone id")
     kind = "private" if p["private_zone"] else "public"
-    module.fail_param("zone", f"no {kind} hosted zone named {name}; create it (webfleet.aws.route53_zone) first")
-    raise AssertionError("unreachable")
+    module.fail_param("zone", f"no {kind} hosted zone named {fqdn(p['zone'])}; "
+                              "create it (webfleet.aws.route53_zone) first")
 
 
 def read_record(r53: Any, zone_id: str, name: str, rtype: str) -> dict[str, Any] | None:
@@ -203,7 +210,11 @@ def main() -> None:
         module.fail_param("wait_timeout", f"must be 0 or more seconds, got {p['wait_timeout']}")
     r53 = module.client("route53")
     with module.aws_errors("look up the hosted zone"):
-        zone_id, zone_name = find_zone(module, r53)
+        zone = find_zone(r53, p)
+    if zone is None:
+        missing_zone(module)
+        return
+    zone_id, zone_name = zone
     name = record_fqdn(p["record"], zone_name)
     if name is None:
         module.fail_param("record", f"'{p['record']}' is not in zone {zone_name}; give a name in the zone, "

@@ -137,3 +137,19 @@ def test_faults(aws, ansible_faulty) -> None:
     assert not any(r.get("failed") for r in results), results
     assert [r["changed"] for r in results] == [True, True, False, False]
     assert set(records(aws, zone_id)) == {("www.example.com.", "A"), ("api.example.com.", "A")}
+
+
+def test_deleting_a_record_of_a_zone_that_is_gone_is_unchanged(aws, ansible) -> None:
+    """Teardown order must not matter: no zone means no record to delete."""
+    absent = {"zone": ZONE, "record": "www", "type": "A", "state": "absent"}
+    by_name, by_id = ansible.run_tasks([
+        {"webfleet.aws.route53_record": absent},
+        {"webfleet.aws.route53_record": {"zone_id": "Z0000000000000000000", "record": "www", "type": "A",
+                                         "state": "absent"}},
+    ])
+    assert not by_name.get("failed") and not by_name["changed"], by_name
+    assert not by_id.get("failed") and not by_id["changed"], by_id
+    # creating in a missing zone still fails, naming the parameter
+    present = run(ansible, {"zone": ZONE, "record": "www", "type": "A", "values": ["192.0.2.1"]})
+    assert present["failed"] and "parameter 'zone'" in present["msg"]
+    assert aws.client("route53").list_hosted_zones()["HostedZones"] == []
