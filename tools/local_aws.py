@@ -48,7 +48,8 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   (InvalidAMIName.Duplicate) or malformed name; ModifyImageAttribute sets the description;
   CreateLaunchTemplateVersion stores UserData as base64 (ASGs can launch from it) and honours
   SourceVersion; DeleteLaunchTemplateVersions (version numbers never reused); DescribeLaunchTemplates
-  shows the current tags.
+  shows the current tags; an EBS mapping without VolumeSize or SnapshotId (e.g. only Encrypted)
+  takes the image's size instead of failing the launch.
 - ec2_security_groups: DeleteSecurityGroup answers DependencyViolation while an ENI, instance,
   another group's rule or a CLB uses the group.
 - sns: email/email-json subscriptions stay pending ("pending confirmation" from Subscribe,

@@ -794,3 +794,15 @@ def test_alarm_starts_insufficient_data_and_update_keeps_state(aws: Endpoint) ->
     cpu_alarm(aws, "cpu-high", [], threshold=90)
     assert state() == "ALARM"
     assert cw.describe_alarms(AlarmNames=["cpu-high"])["MetricAlarms"][0]["Threshold"] == 90
+
+
+def test_encrypted_root_mapping_without_size_takes_the_image_size(aws: Endpoint) -> None:
+    """AWS sizes an EBS mapping that names neither VolumeSize nor SnapshotId from the image."""
+    make_launch_template(aws, BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True}}])
+    instances = make_group(aws)["Instances"]
+    assert len(instances) == 1
+    described = aws.client("ec2").describe_instances(InstanceIds=[instances[0]["InstanceId"]])
+    mappings = described["Reservations"][0]["Instances"][0]["BlockDeviceMappings"]
+    volume_id = next(m["Ebs"]["VolumeId"] for m in mappings if m["DeviceName"] == "/dev/xvda")
+    volume = aws.client("ec2").describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+    assert volume["Encrypted"] and volume["Size"] >= 1

@@ -143,3 +143,23 @@ def apply() -> None:
         return result
 
     wrap(AmisResponse, "modify_image_attribute", modify_image_attribute)
+
+    # AWS: an EBS mapping with neither VolumeSize nor SnapshotId (e.g. only Encrypted: true for
+    # the root device) takes its size from the image's snapshot; moto refused it with
+    # MissingParameter size/snapshot, so a group launching from such a template failed.
+    from moto.ec2.models.instances import Instance
+
+    def add_block_device(original: Any, self: Instance, size: int | None, device_path: str,
+                         snapshot_id: str | None, *args: Any, **kwargs: Any) -> Any:
+        if size is None and snapshot_id is None:
+            size = image_root_size(self.ec2_backend, getattr(self, "image_id", None))
+        return original(self, size, device_path, snapshot_id, *args, **kwargs)
+
+    wrap(Instance, "add_block_device", add_block_device)
+
+
+def image_root_size(backend: Any, image_id: str | None, default: int = 8) -> int:
+    """The size of an image's root snapshot (8 GiB, moto's default, when it has none)."""
+    image = backend.amis.get(image_id) if image_id else None
+    snapshot = getattr(image, "ebs_snapshot", None)
+    return int(snapshot.volume.size) if snapshot is not None else default
