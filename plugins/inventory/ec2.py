@@ -3,51 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
-import hashlib
-import json
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping
-
-from ansible import constants as C
-from ansible.errors import AnsibleError, AnsibleParserError, AnsibleUndefinedVariable
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import (
-    BOTO3_IMPORT_ERROR,
-    HAS_BOTO3,
-    MissingRegionError,
-    aws_client,
-    session_region,
-)
-from ansible_collections.webfleet.aws.plugins.module_utils.inventory_ec2 import (
-    NotSimple,
-    Undefined,
-    add_autoscaling,
-    add_load_balancers,
-    asg_group,
-    check_filter_name,
-    check_hostname_preference,
-    choose_hostname,
-    elb_group,
-    filter_list,
-    instance_record,
-    memo_key,
-    referenced_names,
-    region_error_is_skippable,
-    region_group,
-    resolve_path,
-    simple_path,
-    unique_hostnames,
-    zone_group,
-)
-from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
-
-try:
-    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
-except ImportError:  # reported in parse()
-    pass
-
-
 DOCUMENTATION = r"""
 name: ec2
 short_description: EC2 instances as an inventory, grouped by Auto Scaling group, zone and load balancer
@@ -65,7 +20,7 @@ description:
     O(groups) and O(keyed_groups) are identical whether served live or from cache.
     The cache key includes the options that change what is queried (regions, filters, endpoints, ...).
   - The configuration file name must end in C(ec2.yml) or C(ec2.yaml).
-author: webfleet.aws contributors
+author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
   - constructed
   - inventory_cache
@@ -202,6 +157,51 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/webfleet/inventory
 cache_timeout: 300
 """
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Mapping
+
+from ansible import constants as C
+from ansible.errors import AnsibleError, AnsibleParserError, AnsibleUndefinedVariable
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import (
+    BOTO3_IMPORT_ERROR,
+    HAS_BOTO3,
+    MissingRegionError,
+    aws_client,
+    session_region,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.inventory_ec2 import (
+    NotSimple,
+    Undefined,
+    add_autoscaling,
+    add_load_balancers,
+    asg_group,
+    check_filter_name,
+    check_hostname_preference,
+    choose_hostname,
+    elb_group,
+    filter_list,
+    instance_record,
+    memo_key,
+    referenced_names,
+    region_error_is_skippable,
+    region_group,
+    resolve_path,
+    simple_path,
+    unique_hostnames,
+    zone_group,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+except ImportError:  # reported in parse()
+    pass
+
 
 CACHE_FORMAT = 1
 CONNECTION_KEYS = ("profile", "access_key", "secret_key", "session_token", "endpoint_url")

@@ -96,18 +96,18 @@ waited:
   type: float
 """
 
-import re  # noqa: E402
-from typing import Any  # noqa: E402
+import re
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, is_not_found, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, is_not_found, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
     apply_tags,
     find_image,
     image_snapshots,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
 
 NAME_RE = re.compile(r"^[A-Za-z0-9()\[\] ./\-'@_]{3,128}$")
 

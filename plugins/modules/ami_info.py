@@ -81,9 +81,9 @@ image_id:
   sample: ami-0123456789abcdef0
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake
 
 
 def main() -> None:

@@ -201,12 +201,12 @@ instance_refresh:
   type: dict
 """
 
-import re  # noqa: E402
-from typing import Any  # noqa: E402
+import re
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name=dict(type="str", required=True),

@@ -226,10 +226,10 @@ load_balancer:
   type: dict
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import elb as E  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils import elb as E
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule
 
 STICKINESS = dict(
     type=dict(type="str", choices=["loadbalancer", "application"], default="loadbalancer"),

@@ -112,16 +112,16 @@ waited:
   type: float
 """
 
-import hashlib  # noqa: E402
-import re  # noqa: E402
-import uuid  # noqa: E402
-from typing import Any  # noqa: E402
+import hashlib
+import re
+import uuid
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags, tag_specifications  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags, tag_specifications
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
 
 LIVE = ["pending", "running", "stopping", "stopped"]
 TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")

@@ -80,17 +80,17 @@ private_key:
   type: str
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
     apply_tags,
     parse_public_key,
     public_key_fingerprint,
     same_public_key,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
 
 
 def find_key(client: Any, name: str) -> dict[str, Any] | None:

@@ -146,12 +146,12 @@ in_use:
   type: dict
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name_prefix=dict(type="str", required=True),

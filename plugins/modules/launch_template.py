@@ -180,15 +180,15 @@ deleted_versions:
   elements: int
 """
 
-import re  # noqa: E402
-from typing import Any  # noqa: E402
+import re
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
     desired_tags,
     dict_to_tag_list,
     tag_list_to_dict,

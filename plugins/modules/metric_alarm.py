@@ -143,10 +143,10 @@ alarm_arn:
   type: str
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     ACTION_PARAMS,
     COMPARISON_OPERATORS,
     TREAT_MISSING,
@@ -156,7 +156,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (  # n
     desired_alarm_view,
     put_alarm_request,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
     compare_tags,
     dict_to_tag_list,
     tag_list_to_dict,

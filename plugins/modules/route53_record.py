@@ -135,11 +135,11 @@ waited:
   type: float
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, is_not_found  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.route53 import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.route53 import (
     RECORD_TYPES,
     desired_record_view,
     fqdn,

@@ -95,18 +95,18 @@ deleted_records:
   type: list
 """
 
-import uuid  # noqa: E402
-from typing import Any  # noqa: E402
+import uuid
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.route53 import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.route53 import (
     domain_problem,
     fqdn,
     removable_records,
     short_zone_id,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags, tag_list_to_dict  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags, tag_list_to_dict
 
 
 def find_zone(r53: Any, name: str, vpc_id: str | None) -> dict[str, Any] | None:

@@ -154,10 +154,10 @@ scaling_policy:
     alarms: {description: Alarms that run the policy (alarm_name and alarm_arn)., type: list}
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule
+from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     ADJUSTMENT_TYPES,
     POLICY_TYPES,
     PREDEFINED_METRICS,

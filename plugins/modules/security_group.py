@@ -147,11 +147,11 @@ waited:
   type: float
 """
 
-import time  # noqa: E402
-from typing import Any  # noqa: E402
+import time
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
     ParamError,
     apply_tags,
     diff_entries,
@@ -166,8 +166,8 @@ from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (  # noqa:
     security_group_users,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
 
 RULE_SPEC = dict(
     proto=dict(type="str", required=True), ports=dict(type="raw"), from_port=dict(type="int"),

@@ -103,16 +103,16 @@ subscriptions:
   sample: [{protocol: email, endpoint: ops@example.com, subscription_arn: null, state: pending}]
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     sns_endpoint_problem,
     sns_subscription_key,
     topic_name_problem,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import (  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
     compare_tags,
     dict_to_tag_list,
     tag_list_to_dict,

@@ -78,11 +78,11 @@ availability_zones:
   elements: str
 """
 
-from typing import Any  # noqa: E402
+from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake  # noqa: E402
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import find_vpc  # noqa: E402
+from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import find_vpc
 
 
 def as_filters(filters: dict[str, Any] | None) -> list[dict[str, Any]]:
