@@ -42,8 +42,8 @@ stage "build: the collection tarball installs and its plugins load"
 bash tools/build_check.sh
 took
 
-stage "pytest: unit, local AWS endpoint, modules and inventory through Ansible"
-pytest -n 2 -q tests/unit tests/endpoint tests/integration
+stage "pytest: unit, local AWS endpoint, modules and inventory through Ansible, infra end to end"
+pytest -n 2 -q tests/unit tests/web/test_site_fixture.py tests/endpoint tests/integration tests/e2e
 took
 
 stage "molecule: web tier on Debian 12 (systemd) and Ubuntu 24.04 (no systemd), verified over HTTP"
