@@ -9,6 +9,7 @@ from typing import Any
 from moto.core.utils import utcnow
 
 from ._util import backend_state, wrap
+from .cloudwatch import AlarmChange, on_alarm_action
 
 SCALING_POLICY_ARN_MARK = ":scalingPolicy:"
 
@@ -127,8 +128,6 @@ def apply() -> None:
     from moto.autoscaling.exceptions import ValidationError
     from moto.autoscaling.models import Activity, AutoScalingBackend, FakeAutoScalingGroup, FakeScalingPolicy
     from moto.autoscaling.responses import AutoScalingResponse
-    from moto.cloudwatch.models import CloudWatchBackend
-    from moto.core.exceptions import ServiceException
     from moto.core.responses import ActionResult, EmptyResult
 
     # AWS: PutScalingPolicy answers PolicyARN for every policy type (moto's key "PolicyArn"
@@ -194,42 +193,31 @@ def apply() -> None:
 
     wrap(AutoScalingResponse, "execute_policy", execute_policy)
 
-    # AWS: an alarm entering a state runs that state's actions; actions that are scaling policy
-    # ARNs execute the policy (the alarm's latest datapoint, else its threshold, picks the step).
-    def set_alarm_state(original: Any, self: CloudWatchBackend, alarm_name: str, reason: str, reason_data: str,
-                        state_value: str) -> None:
+    # AWS: an alarm action that is a scaling policy ARN executes the policy (the alarm's latest
+    # datapoint, else its threshold, picks the step). The state change itself: cloudwatch.py.
+    def run_scaling_action(change: AlarmChange, arn: str) -> None:
         from moto.autoscaling.models import autoscaling_backends
 
-        alarm = self.alarms.get(alarm_name)
-        previous = alarm.state_value if alarm is not None else None
-        original(self, alarm_name, reason, reason_data, state_value)
-        if alarm is None or previous == state_value or not alarm.actions_enabled:
+        if SCALING_POLICY_ARN_MARK not in arn:
             return
-        actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
-                   "INSUFFICIENT_DATA": alarm.insufficient_data_actions}[state_value] or []
-        metric_value = float(alarm.threshold) if alarm.threshold is not None else None
+        alarm = change.alarm
+        backend = autoscaling_backends[change.backend.account_id][arn.split(":")[3]]
+        policy = find_policy(backend, arn, None)
+        if policy is None:
+            return
+        threshold = None if alarm.threshold is None else float(alarm.threshold)
+        metric_value = threshold
         try:
-            points = json.loads(reason_data or "{}").get("recentDatapoints") or []
+            points = json.loads(change.reason_data or "{}").get("recentDatapoints") or []
             if points:
                 metric_value = float(points[-1])
         except (ValueError, TypeError, AttributeError):
             pass
-        for arn in actions:
-            if SCALING_POLICY_ARN_MARK not in arn:
-                continue
-            region = arn.split(":")[3]
-            backend = autoscaling_backends[self.account_id][region]
-            policy = find_policy(backend, arn, None)
-            if policy is None:
-                continue
-            try:
-                run_policy(policy, metric_value, None if alarm.threshold is None else float(alarm.threshold),
-                           f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {state_value} "
-                           f"triggered policy {policy.name}")
-            except ServiceException:
-                pass  # AWS: a failing action does not fail SetAlarmState (it is only logged in the history)
+        run_policy(policy, metric_value, threshold,
+                   f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {change.state} "
+                   f"triggered policy {policy.name}")
 
-    wrap(CloudWatchBackend, "set_alarm_state", set_alarm_state)
+    on_alarm_action(run_scaling_action)
 
     # AWS: every launch and termination is a scaling activity (DescribeScalingActivities);
     # moto always answers an empty list.

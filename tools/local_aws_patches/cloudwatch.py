@@ -1,10 +1,12 @@
-"""CloudWatch alarms: they notify their SNS topic actions on a state change, as AWS does (moto
-5.2.5 runs no alarm action at all; scaling policy actions: autoscaling_policies); a new alarm
-starts in INSUFFICIENT_DATA and PutMetricAlarm on an existing one keeps its state."""
+"""CloudWatch alarms: a state change runs the new state's actions, as AWS does (moto 5.2.5 runs
+none): SNS topics get AWS's alarm message here, scaling policies run through a runner that
+autoscaling_policies registers (on_alarm_action); a new alarm starts in INSUFFICIENT_DATA and
+PutMetricAlarm on an existing one keeps its state."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from moto.core.utils import utcnow
 
@@ -14,6 +16,27 @@ REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohi
                 "us-west-1": "US West (N. California)", "us-west-2": "US West (Oregon)",
                 "eu-west-1": "EU (Ireland)", "eu-central-1": "EU (Frankfurt)",
                 "ap-northeast-2": "Asia Pacific (Seoul)", "ap-northeast-1": "Asia Pacific (Tokyo)"}
+
+
+@dataclass
+class AlarmChange:
+    """One alarm state change, as the action runners see it."""
+
+    backend: Any  # the alarm's CloudWatchBackend
+    alarm: Any
+    previous: str
+    state: str
+    reason_data: str
+
+
+# Called as runner(change, action_arn) for each action of the new state; a runner ignores
+# ARNs that are not its kind.
+ACTION_RUNNERS: list[Callable[[AlarmChange, str], None]] = []
+
+
+def on_alarm_action(runner: Callable[[AlarmChange, str], None]) -> None:
+    if runner not in ACTION_RUNNERS:
+        ACTION_RUNNERS.append(runner)
 
 
 def alarm_message(alarm: Any, account_id: str, region: str, old_state: str) -> dict[str, Any]:
@@ -53,6 +76,9 @@ def apply() -> None:
     from moto.core.exceptions import ServiceException
     from moto.sns.models import sns_backends
 
+    # AWS: an alarm entering a state runs that state's actions, once per change and only with
+    # actions enabled. SNS topics get AWS's alarm message here; other kinds of action (scaling
+    # policies: autoscaling_policies) register a runner with on_alarm_action.
     def set_alarm_state(original: Any, self: CloudWatchBackend, alarm_name: str, reason: str, reason_data: str,
                         state_value: str) -> None:
         alarm = self.alarms.get(alarm_name)
@@ -62,17 +88,24 @@ def apply() -> None:
             return
         actions = {"ALARM": alarm.alarm_actions, "OK": alarm.ok_actions,
                    "INSUFFICIENT_DATA": alarm.insufficient_data_actions}[state_value] or []
-        message = json.dumps(alarm_message(alarm, self.account_id, self.region_name, previous or ""))
-        subject = f'{state_value}: "{alarm.name}" in {REGION_NAMES.get(self.region_name, self.region_name)}'
+        change = AlarmChange(self, alarm, previous or "", state_value, reason_data)
         for arn in actions:
-            if not arn.startswith("arn:") or arn.split(":")[2] != "sns":
-                continue
-            region = arn.split(":")[3]
-            try:
-                sns_backends[self.account_id][region].publish(message, arn=arn, subject=subject[:100])
-            except ServiceException:
-                pass  # AWS: a failing action (e.g. a deleted topic) does not fail SetAlarmState
+            for runner in ACTION_RUNNERS:
+                try:
+                    runner(change, arn)
+                except ServiceException:
+                    pass  # AWS: a failing action (e.g. a deleted topic) does not fail SetAlarmState
 
+    def publish_to_topic(change: AlarmChange, arn: str) -> None:
+        if not arn.startswith("arn:") or arn.split(":")[2] != "sns":
+            return
+        backend = change.backend
+        message = json.dumps(alarm_message(change.alarm, backend.account_id, backend.region_name, change.previous))
+        region = REGION_NAMES.get(backend.region_name, backend.region_name)
+        subject = f'{change.state}: "{change.alarm.name}" in {region}'
+        sns_backends[backend.account_id][arn.split(":")[3]].publish(message, arn=arn, subject=subject[:100])
+
+    on_alarm_action(publish_to_topic)
     wrap(CloudWatchBackend, "set_alarm_state", set_alarm_state)
 
     # AWS: a new alarm is INSUFFICIENT_DATA until first evaluated; "when you update an existing
