@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
-    from conftest import Endpoint
+    from harness import Endpoint
 
 
 def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[int, str]:

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import yaml
-from conftest import AnsibleRunner, Endpoint
+from harness import AnsibleRunner, Endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 

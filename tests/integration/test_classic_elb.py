@@ -293,7 +293,7 @@ BAD_INPUT = [
 @pytest.fixture(scope="module")
 def bad_input_results(local_aws: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every bad input of the table, run once as the tasks of one playbook (one ansible-playbook start)."""
-    from conftest import AnsibleRunner
+    from harness import AnsibleRunner
 
     local_aws.reset()
     before = snapshot(local_aws)
@@ -376,11 +376,6 @@ def test_tags_purge_or_keep(ansible: Any, aws: Any) -> None:
     assert tags == [{"Key": "c", "Value": "3"}]
 
 
-@pytest.mark.xfail(
-    reason="needs local endpoint patch: CLB listeners keep InstanceProtocol (moto 5.2.5 echoes Protocol, "
-    "so HTTPS -> HTTP reads back as HTTPS -> HTTPS)",
-    strict=False,
-)
 def test_https_listener_with_stickiness_is_idempotent(ansible: Any, aws: Any) -> None:
     cert = aws.client("acm").request_certificate(DomainName="www.example.com")["CertificateArn"]
     https = dict(

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import pytest
 import yaml
-from conftest import ROOT, Endpoint, free_port
+from harness import ROOT, Endpoint, free_port
 
 ANSIBLE_INVENTORY = str(Path(sys.executable).parent / "ansible-inventory")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import AnsibleRunner
+from harness import AnsibleRunner
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:nginx-events"
 POLICY = ("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1a2b3c4d-0000-1111-2222-333344445555:"

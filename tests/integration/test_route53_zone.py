@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import AnsibleRunner
+from harness import AnsibleRunner
 
 ZONE = "example.com"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import AnsibleRunner
+from harness import AnsibleRunner
 
 GROUP = "nginx-asg"
 OUT = {"name": "nginx-scale-out", "auto_scaling_group": GROUP,

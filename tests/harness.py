@@ -1,0 +1,124 @@
+"""Test harness shared by the suites: the local AWS endpoint and fault proxy as real
+processes, and a runner that sends tasks through ansible-playbook. The fixtures that use
+them are in tests/conftest.py; tests import from here (`from harness import AnsibleRunner`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def spawn(args: list[str], ready_url: str, log: Path) -> subprocess.Popen:
+    fh = open(log, "wb")
+    proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    _wait_http(ready_url, proc)
+    return proc
+
+
+class Endpoint:
+    """A running local AWS endpoint (or the fault proxy in front of one)."""
+
+    def __init__(self, url: str, control_url: str | None = None) -> None:
+        self.url = url
+        self.control_url = control_url or url
+
+    def reset(self) -> None:
+        req = urllib.request.Request(self.control_url + "/moto-api/reset", method="POST")
+        urllib.request.urlopen(req, timeout=10).close()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**CREDENTIALS, "AWS_ENDPOINT_URL": self.url, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
+
+    def client(self, service: str, region: str = REGION) -> Any:
+        """A plain boto3 client for independent assertions (it talks to the endpoint, not the proxy)."""
+        return boto3.client(
+            service, region_name=region, endpoint_url=self.control_url,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )
+
+
+class AnsibleRunner:
+    """Runs tasks through ansible-playbook (json callback) against an endpoint."""
+
+    def __init__(self, endpoint: Endpoint, workdir: Path) -> None:
+        self.endpoint = endpoint
+        self.workdir = workdir
+
+    def run_tasks(self, tasks: list[dict[str, Any]], check: bool = False, diff: bool = False,
+                  extra_env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Run ``tasks`` in one play on localhost; return each task's result, in order.
+
+        Failed tasks do not stop the play (``ignore_errors`` is set), so a test can
+        look at every result.
+        """
+        play = [{
+            "hosts": "localhost", "gather_facts": False, "connection": "local",
+            "tasks": [{**t, "ignore_errors": True} for t in tasks],
+        }]
+        fd, path = tempfile.mkstemp(suffix=".yml", dir=self.workdir)
+        with os.fdopen(fd, "w") as fh:
+            yaml.safe_dump(play, fh)
+        cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", path]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        env = {
+            **os.environ, **self.endpoint.env,
+            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_INVENTORY_ENABLED": "host_list",
+            **(extra_env or {}),
+        }
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        try:
+            out = json.loads(proc.stdout)
+        except json.JSONDecodeError as exc:
+            raise AssertionError(f"ansible-playbook printed no JSON:\n{proc.stdout}\n{proc.stderr}") from exc
+        results = []
+        for task in out["plays"][0]["tasks"]:
+            results.append(task["hosts"].get("localhost", {}))
+        return results
+
+    def module(self, name: str, /, check: bool = False, diff: bool = False, **args: Any) -> dict[str, Any]:
+        """Run one module of this collection (``name`` without the namespace)."""
+        return self.run_tasks([{f"webfleet.aws.{name}": args}], check=check, diff=diff)[0]
