@@ -73,6 +73,21 @@ class Endpoint:
             aws_access_key_id="testing", aws_secret_access_key="testing",
         )
 
+    # -- fixtures made with boto3 (setup for tests of other modules) ------------------------
+    def default_vpc_id(self) -> str:
+        vpcs = self.client("ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+        return vpcs[0]["VpcId"]
+
+    def register_image(self, name: str = "web-base") -> str:
+        """A fresh AMI (registering one is much faster than listing the endpoint's ~1300 stock images)."""
+        return self.client("ec2").register_image(
+            Name=name, RootDeviceName="/dev/xvda", VirtualizationType="hvm", Architecture="x86_64",
+            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
+
+    def security_group(self, name: str = "aws-ec2-secure") -> str:
+        return self.client("ec2").create_security_group(
+            GroupName=name, Description="web", VpcId=self.default_vpc_id())["GroupId"]
+
 
 class AnsibleRunner:
     """Runs tasks through ansible-playbook (json callback) against an endpoint."""

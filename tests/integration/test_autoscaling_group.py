@@ -13,9 +13,7 @@ TYPES = ["autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_LAUNCH_ERR
 def world(aws: Any) -> dict[str, Any]:
     """AMI, two subnets in two AZs, a launch template, two launch configurations, a classic LB, a topic."""
     ec2, asg = aws.client("ec2"), aws.client("autoscaling")
-    image = ec2.register_image(
-        Name="web-base", RootDeviceName="/dev/xvda", VirtualizationType="hvm", Architecture="x86_64",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
+    image = aws.register_image("web-base")
     subnets = {}
     for s in ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]:
         subnets.setdefault(s["AvailabilityZone"], s["SubnetId"])
@@ -134,7 +132,7 @@ def test_instance_refresh(aws: Any, ansible: Any) -> None:
 
 def test_target_groups_metrics_and_policies(aws: Any, ansible: Any) -> None:
     w = world(aws)
-    vpc = aws.client("ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    vpc = aws.default_vpc_id()
     tg = aws.client("elbv2").create_target_group(Name="nginx-tg", Protocol="HTTP", Port=80, VpcId=vpc,
                                                   TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
     a = args(w, load_balancers=None, target_group_arns=[tg], wait_for_instances=False,

@@ -9,18 +9,6 @@ import pytest
 PREFIX = "nginx-lc"
 
 
-def ami(aws: Any, name: str = "web-base") -> str:
-    return aws.client("ec2").register_image(
-        Name=name, RootDeviceName="/dev/xvda", VirtualizationType="hvm", Architecture="x86_64",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
-
-
-def sg(aws: Any, name: str = "aws-ec2-secure") -> str:
-    ec2 = aws.client("ec2")
-    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
-    return ec2.create_security_group(GroupName=name, Description="web", VpcId=vpc)["GroupId"]
-
-
 def lcs(aws: Any) -> list[str]:
     return sorted(lc["LaunchConfigurationName"]
                   for lc in aws.client("autoscaling").describe_launch_configurations()["LaunchConfigurations"])
@@ -31,7 +19,7 @@ def task(**params: Any) -> dict[str, Any]:
 
 
 def args(aws: Any, **over: Any) -> dict[str, Any]:
-    base = {"name_prefix": PREFIX, "image_id": ami(aws), "security_groups": [sg(aws)],
+    base = {"name_prefix": PREFIX, "image_id": aws.register_image(), "security_groups": [aws.security_group()],
             "user_data": "#!/bin/bash\nsystemctl start nginx\n",
             "block_device_mappings": [{"device_name": "/dev/xvda", "volume_size": 8, "volume_type": "gp3"}]}
     base.update(over)

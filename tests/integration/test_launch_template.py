@@ -9,19 +9,6 @@ import pytest
 NAME = "nginx-lt"
 
 
-def ami(aws: Any, name: str = "web-base") -> str:
-    """A fresh AMI (registering one is much faster than listing the endpoint's ~1300 stock images)."""
-    return aws.client("ec2").register_image(
-        Name=name, RootDeviceName="/dev/xvda", VirtualizationType="hvm", Architecture="x86_64",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
-
-
-def sg(aws: Any, name: str = "aws-ec2-secure") -> str:
-    ec2 = aws.client("ec2")
-    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
-    return ec2.create_security_group(GroupName=name, Description="web", VpcId=vpc)["GroupId"]
-
-
 def templates(aws: Any) -> list[dict[str, Any]]:
     return aws.client("ec2").describe_launch_templates()["LaunchTemplates"]
 
@@ -37,8 +24,8 @@ def lt(runner: Any, check: bool = False, diff: bool = False, **params: Any) -> d
 
 def args(aws: Any, **over: Any) -> dict[str, Any]:
     base = {
-        "name": NAME, "image_id": ami(aws), "instance_type": "t3.micro",
-        "security_group_ids": [sg(aws)], "user_data": "#!/bin/bash\nsystemctl start nginx\n",
+        "name": NAME, "image_id": aws.register_image(), "instance_type": "t3.micro",
+        "security_group_ids": [aws.security_group()], "user_data": "#!/bin/bash\nsystemctl start nginx\n",
         "block_device_mappings": [{"device_name": "/dev/xvda", "volume_size": 8, "volume_type": "gp3"}],
         "tag_specifications": [{"resource_type": "instance", "tags": {"Name": "nginx"}}],
         "tags": {"project": "web"},
