@@ -250,7 +250,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return {key: self.get_option(key) for key in CONNECTION_KEYS}
 
     def _regions(self, path: str) -> list[str]:
-        regions = list(dict.fromkeys(r for r in self.get_option("regions") or [] if r))
+        # str(): option values carry ansible-core's origin/trust tags; left on, they would land in
+        # every host's record, in the cache too, and make reading it back several times slower.
+        regions = list(dict.fromkeys(str(r) for r in self.get_option("regions") or [] if r))
         if not regions:
             region = session_region(self._connection())
             if not region:
