@@ -52,12 +52,29 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   takes the image's size instead of failing the launch.
 - ec2_security_groups: DeleteSecurityGroup answers DependencyViolation while an ENI, instance,
   another group's rule or a CLB uses the group.
+- ec2_containers: an instance launched (RunInstances, Auto Scaling, instance refresh, scaling
+  policies) from an image tagged `webfleet:docker-image` = <Docker image> runs as a real container
+  `webfleet-<instance id>` of that image (systemd-ready: cgroupns host, /sys/fs/cgroup ro, tmpfs
+  /run /run/lock /tmp, stop signal SIGRTMIN+3; labels webfleet.local-aws.port=<port> and
+  webfleet.instance-id=<id>); one request's launches start concurrently and the request answers
+  once they run. Terminate (also scale-in, ForceDelete, refresh) removes it, Stop/Start/Reboot
+  stop/start/restart it. No Docker or no such Docker image: the instance launches anyway and the
+  log says why it has no container. Untagged images: plain moto instances.
+- elb_health: DescribeInstanceHealth runs the LB's health check for real against an instance's
+  container (HTTP/HTTPS: GET, only 200 is healthy; TCP/SSL: connect; timeout <= 2 s; concurrent):
+  InService (N/A) or OutOfService (Instance, "Instance has failed at least the UnhealthyThreshold
+  number of health checks consecutively."). Instances without a container keep moto's answer. A
+  named instance that is not registered is OutOfService (ELB, "Instance is not currently
+  registered with the LoadBalancer."), an unknown id is InvalidInstance, terminated ones are not
+  listed.
 - sns: email/email-json subscriptions stay pending ("pending confirmation" from Subscribe,
   SubscriptionArn "PendingConfirmation" in the lists).
 - errors: an unimplemented action answers 400 InvalidAction and a crash 500 InternalFailure, in the
   service's protocol, instead of an HTML page.
+Containers of the endpoint on a port (label webfleet.local-aws.port=<port>) are removed on reset
+(POST /moto-api/reset or `reset`), `stop`, and when `serve` starts and ends.
 Set WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto (to see a patch's test fail without it).
-Tests: tests/endpoint/test_local_aws.py.
+Tests: tests/endpoint/test_local_aws.py, tests/endpoint/test_instance_containers.py.
 """
 from __future__ import annotations
 
@@ -96,6 +113,22 @@ def answers(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
+def patches_on_path() -> None:
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+
+
+def remove_containers(port: int) -> None:
+    """Remove the Docker containers of the endpoint's instances (label webfleet.local-aws.port=<port>)."""
+    patches_on_path()
+    from local_aws_patches.ec2_containers import remove_labelled_containers
+
+    removed = remove_labelled_containers(port)
+    if removed:
+        print(f"removed {len(removed)} instance container(s) of port {port}", flush=True)
+
+
 def apply_patches() -> None:
     """Fidelity patches for moto (see NOTES.md's list of gaps)."""
     import moto
@@ -106,13 +139,15 @@ def apply_patches() -> None:
         # Plain moto, to show that each patch's test fails without it.
         print("warning: WEBFLEET_LOCAL_AWS_UNPATCHED=1, serving moto without the fidelity patches", file=sys.stderr)
         return
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    patches_on_path()
     from local_aws_patches import apply_all
 
     apply_all()
 
 
 def serve(host: str, port: int) -> None:
+    os.environ["WEBFLEET_LOCAL_AWS_SERVE_PORT"] = str(port)  # the label of its instances' containers
+    remove_containers(port)  # left by an endpoint on this port that was killed
     apply_patches()
     from moto.server import ThreadedMotoServer
 
@@ -133,6 +168,7 @@ def serve(host: str, port: int) -> None:
     stopper = threading.Thread(target=server.stop, daemon=True)
     stopper.start()
     stopper.join(2.0)
+    remove_containers(port)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
@@ -177,14 +213,16 @@ def stop(port: int) -> int:
     except ProcessLookupError:
         pass
     path.unlink(missing_ok=True)
+    remove_containers(port)
     print(f"local AWS endpoint on port {port} stopped")
     return 0
 
 
 def reset(host: str, port: int) -> int:
     req = urllib.request.Request(url(host, port) + "/moto-api/reset", method="POST")
-    with urllib.request.urlopen(req, timeout=10):
+    with urllib.request.urlopen(req, timeout=60):
         pass
+    remove_containers(port)  # the patched endpoint did it already; plain moto (UNPATCHED) does not
     return 0
 
 

@@ -18,6 +18,8 @@ PATCH_MODULES = [
     "cloudwatch",
     "ec2",
     "ec2_security_groups",
+    "ec2_containers",
+    "elb_health",
     "sns",
     "errors",
 ]

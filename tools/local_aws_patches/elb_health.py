@@ -1,0 +1,126 @@
+"""Classic ELB DescribeInstanceHealth runs the load balancer's health check for real against an
+instance's container (see ec2_containers), and answers for the instances AWS answers for.
+
+- A registered instance with a container: the LB's HealthCheck target is checked now against the
+  container's IP: HTTP:<port><path> / HTTPS:<port><path> is a GET that is healthy only with status
+  200 (as classic ELB), TCP:<port> / SSL:<port> a connection. Healthy: InService, ReasonCode and
+  Description "N/A"; otherwise OutOfService, ReasonCode "Instance", Description "Instance has failed
+  at least the UnhealthyThreshold number of health checks consecutively.". One check per call
+  (no thresholds), with the check's Timeout capped at MAX_TIMEOUT seconds (the call is polled),
+  the instances checked concurrently.
+- A registered instance without a container: moto's answer (InService while running).
+- An instance named in Instances but not registered: OutOfService, ReasonCode "ELB", Description
+  "Instance is not currently registered with the LoadBalancer." (AWS: "If instances are specified,
+  their state is returned even if they are no longer registered"; moto said State "Unknown").
+  Without Instances, only registered instances are listed.
+- An instance id that does not exist: 400 InvalidInstance; terminated instances are not listed
+  ("The state of terminated instances is not returned").
+"""
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ._util import wrap
+from .ec2_containers import container_address
+
+MAX_TIMEOUT = 2.0
+FAILED = "Instance has failed at least the UnhealthyThreshold number of health checks consecutively."
+NOT_REGISTERED = "Instance is not currently registered with the LoadBalancer."
+USER_AGENT = "ELB-HealthChecker/1.0"
+
+
+def parse_target(target: str) -> tuple[str, int, str]:
+    """'HTTP:80/index.html' -> ('HTTP', 80, '/index.html'); 'TCP:80' -> ('TCP', 80, '')."""
+    protocol, _, rest = target.partition(":")
+    port, slash, path = rest.partition("/")
+    return protocol.upper(), int(port), (slash + path) if slash else ""
+
+
+def healthy(address: str, target: str, timeout: float) -> bool:
+    try:
+        protocol, port, path = parse_target(target)
+    except ValueError:
+        return False
+    try:
+        if protocol in ("HTTP", "HTTPS"):
+            conn: http.client.HTTPConnection
+            if protocol == "HTTPS":  # ELB does not validate the instance's certificate
+                conn = http.client.HTTPSConnection(address, port, timeout=timeout,
+                                                   context=ssl._create_unverified_context())
+            else:
+                conn = http.client.HTTPConnection(address, port, timeout=timeout)
+            try:
+                conn.request("GET", path or "/", headers={"User-Agent": USER_AGENT})
+                return conn.getresponse().status == 200
+            finally:
+                conn.close()
+        with socket.create_connection((address, port), timeout=timeout):
+            return True
+    except (OSError, http.client.HTTPException):
+        return False
+
+
+def check(address: str, health_check: Any) -> dict[str, str]:
+    timeout = min(float(getattr(health_check, "timeout", None) or 5), MAX_TIMEOUT)
+    if healthy(address, str(health_check.target), timeout):
+        return {"State": "InService", "ReasonCode": "N/A", "Description": "N/A"}
+    return {"State": "OutOfService", "ReasonCode": "Instance", "Description": FAILED}
+
+
+def apply() -> None:
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import InvalidInstanceIdError
+    from moto.ec2.models import ec2_backends
+    from moto.elb.exceptions import ELBClientError, NoActiveLoadBalancerFoundError
+    from moto.elb.responses import ELBResponse
+
+    def describe_instance_health(original: Any, self: ELBResponse) -> ActionResult:
+        lb_name = self._get_param("LoadBalancerName")
+        lb = self.elb_backend.get_load_balancer(lb_name)
+        if lb is None:
+            raise NoActiveLoadBalancerFoundError(name=lb_name)
+        ec2 = ec2_backends[self.elb_backend.account_id][self.elb_backend.region_name]
+        requested = [i["InstanceId"] for i in self._get_param("Instances", []) or []]
+        for instance_id in requested:
+            try:
+                ec2.get_instance(instance_id)
+            except InvalidInstanceIdError:
+                raise ELBClientError("InvalidInstance", f"Could not find EC2 instance {instance_id}.") from None
+        registered = list(lb.instance_ids)
+        # moto's answer for the registered instances (the ones without a container keep it)
+        moto_states = {s["InstanceId"]: s["State"] for s in
+                       self.elb_backend.describe_instance_health(lb_name, [{"InstanceId": i} for i in registered])}
+        states: dict[str, dict[str, str]] = {}
+        to_check: dict[str, str] = {}
+        for instance_id in requested or registered:
+            if instance_id in states or instance_id in to_check:
+                continue
+            try:
+                instance = ec2.get_instance(instance_id)
+            except InvalidInstanceIdError:
+                continue
+            if instance.state == "terminated":
+                continue
+            if instance_id not in registered:
+                states[instance_id] = {"State": "OutOfService", "ReasonCode": "ELB", "Description": NOT_REGISTERED}
+                continue
+            address = container_address(instance_id) if instance.is_running() and lb.health_check else None
+            if address:
+                to_check[instance_id] = address
+            elif instance_id in moto_states:
+                states[instance_id] = {"State": moto_states[instance_id], "ReasonCode": "N/A", "Description": "N/A"}
+        if len(to_check) == 1:
+            (instance_id, address), = to_check.items()
+            states[instance_id] = check(address, lb.health_check)
+        elif to_check:
+            with ThreadPoolExecutor(max_workers=min(len(to_check), 16)) as pool:
+                results = pool.map(lambda a: check(a, lb.health_check), to_check.values())
+                states.update(zip(to_check, results))
+        ordered = [i for i in dict.fromkeys(requested or registered) if i in states]
+        return ActionResult({"InstanceStates": [{"InstanceId": i, **states[i]} for i in ordered]})
+
+    wrap(ELBResponse, "describe_instance_health", describe_instance_health)
