@@ -1,0 +1,196 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: webfleet.aws contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: metric_alarm_state
+short_description: Set a CloudWatch alarm's state, to test what the alarm sets off
+description:
+  - Sets the state of an existing CloudWatch alarm with SetAlarmState, as the scaling lab check does, so that the
+    alarm's actions (scaling policies, SNS topics) can be tried without loading the instances.
+  - The change is temporary. AWS evaluates the alarm again at its next period and sets the state its metric
+    calls for; an alarm on an idle group goes back from C(ALARM) to C(OK) (or C(INSUFFICIENT_DATA)) within
+    minutes. Actions already run (for example a scaling activity) are not undone.
+  - AWS runs an alarm's actions only when its state B(changes), and only with actions enabled. By default the module
+    calls SetAlarmState only when the alarm is not in O(state_value) already (no change otherwise); with
+    O(force=true) it always calls it, which refreshes the state reason but runs no action when the state stays
+    the same.
+version_added: 0.1.0
+author: webfleet.aws contributors (@webfleet)
+options:
+  name:
+    description: Name of the alarm (create it with M(webfleet.aws.metric_alarm)).
+    type: str
+    required: true
+  state_value:
+    description: The state to set.
+    type: str
+    choices: [OK, ALARM, INSUFFICIENT_DATA]
+    required: true
+  reason:
+    description: Why the state is set, in words (at most 1023 characters); shown in the alarm's history.
+    type: str
+    default: set by webfleet.aws.metric_alarm_state
+  reason_data:
+    description:
+      - Why the state is set, as a JSON document (at most 4000 characters), checked before anything is called.
+      - "For a step scaling policy, the last value of C(recentDatapoints) is the metric value that picks the step,
+        for example C({\"recentDatapoints\": [95.0]}); without it the alarm's threshold does."
+    type: str
+  force:
+    description:
+      - C(false) - set the state only when the alarm is not in O(state_value) (changed only then).
+      - C(true) - set it even when the alarm is already in that state (always changed). AWS runs no action for that.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - webfleet.aws.connection
+notes:
+  - Supports check mode (nothing is set) and diff mode (the alarm's state value and reason, before and after).
+  - Works for composite alarms too.
+"""
+
+EXAMPLES = r"""
+- name: Drive the high-CPU alarm to ALARM (its scale-out policy adds an instance)
+  webfleet.aws.metric_alarm_state:
+    name: nginx-cpu-high
+    state_value: ALARM
+    reason: scale check - pretend the CPU is busy
+    reason_data: '{"recentDatapoints": [95.0]}'
+
+- name: Then let the low-CPU alarm bring the group back to one instance
+  webfleet.aws.metric_alarm_state:
+    name: nginx-cpu-low
+    state_value: ALARM
+    reason: scale check - pretend the CPU is idle
+"""
+
+RETURN = r"""
+previous:
+  description: The alarm's state before the task.
+  returned: always
+  type: dict
+  contains:
+    state_value: {description: "OK, ALARM or INSUFFICIENT_DATA.", type: str}
+    state_reason: {description: The reason of that state., type: str}
+    state_reason_data: {description: Its JSON reason data (null when none)., type: str}
+    state_updated_timestamp: {description: When the state was set (ISO 8601)., type: str}
+  sample: {state_value: INSUFFICIENT_DATA, state_reason: Unchecked, state_reason_data: null,
+           state_updated_timestamp: "2026-01-01T00:00:00+00:00"}
+alarm:
+  description:
+    - The alarm's state after the task (read back from AWS; what would be set, in check mode), with its name, ARN
+      and whether its actions are enabled.
+  returned: always
+  type: dict
+  contains:
+    alarm_name: {description: Name., type: str}
+    alarm_arn: {description: ARN., type: str}
+    actions_enabled: {description: Whether the alarm runs actions on state changes., type: bool}
+    state_value: {description: "OK, ALARM or INSUFFICIENT_DATA.", type: str}
+    state_reason: {description: The reason of that state., type: str}
+    state_reason_data: {description: Its JSON reason data (null when none)., type: str}
+    state_updated_timestamp: {description: When the state was set (ISO 8601)., type: str}
+state_changed:
+  description: Whether the state value changed (only then does AWS run the alarm's actions).
+  returned: always
+  type: bool
+"""
+
+import json
+from typing import Any, Mapping
+
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError
+
+STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
+DEFAULT_REASON = "set by webfleet.aws.metric_alarm_state"
+
+
+def validate(p: Mapping[str, Any]) -> None:
+    """Raise ParamError for input AWS would refuse (no API call)."""
+    if not 1 <= len(p["name"] or "") <= 255:
+        raise ParamError("name", "must be 1 to 255 characters")
+    if len(p["reason"] or "") > 1023:
+        raise ParamError("reason", f"must be at most 1023 characters (got {len(p['reason'])})")
+    data = p["reason_data"]
+    if data is not None:
+        if len(data) > 4000:
+            raise ParamError("reason_data", f"must be at most 4000 characters (got {len(data)})")
+        try:
+            json.loads(data)
+        except ValueError as exc:
+            raise ParamError("reason_data", f"is not valid JSON ({exc}); write a JSON document, "
+                                            "e.g. '{\"recentDatapoints\": [95.0]}'") from None
+
+
+def read_alarm(cw: Any, name: str) -> dict[str, Any] | None:
+    found = cw.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    alarms = list(found.get("MetricAlarms") or []) + list(found.get("CompositeAlarms") or [])
+    return next((a for a in alarms if a.get("AlarmName") == name), None)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def state_of(alarm: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "state_value": alarm.get("StateValue"),
+        "state_reason": alarm.get("StateReason"),
+        "state_reason_data": alarm.get("StateReasonData"),
+        "state_updated_timestamp": _iso(alarm.get("StateUpdatedTimestamp")),
+    }
+
+
+def alarm_result(alarm: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
+    return {"alarm_name": alarm["AlarmName"], "alarm_arn": alarm.get("AlarmArn"),
+            "actions_enabled": alarm.get("ActionsEnabled"), **state}
+
+
+def main() -> None:
+    module = AWSModule(argument_spec=dict(
+        name=dict(type="str", required=True),
+        state_value=dict(type="str", required=True, choices=list(STATES)),
+        reason=dict(type="str", default=DEFAULT_REASON),
+        reason_data=dict(type="str"),
+        force=dict(type="bool", default=False),
+    ))
+    p = module.params
+    try:
+        validate(p)
+    except ParamError as exc:
+        module.fail_param(exc.param, exc.problem)
+    name, wanted = p["name"], p["state_value"]
+    cw = module.client("cloudwatch")
+    with module.aws_errors(f"describe alarm '{name}'"):
+        current = read_alarm(cw, name)
+    if current is None:
+        module.fail_param("name", f"no CloudWatch alarm '{name}' in this region; create it with "
+                                  "webfleet.aws.metric_alarm (or check the name and the region)")
+    previous = state_of(current)
+    state_changed = previous["state_value"] != wanted
+    act = state_changed or p["force"]
+    before = {"alarm_name": name, "state_value": previous["state_value"], "state_reason": previous["state_reason"]}
+    after = dict(before, state_value=wanted, state_reason=p["reason"]) if act else dict(before)
+    state = dict(previous)
+    if act:
+        state.update(state_value=wanted, state_reason=p["reason"], state_reason_data=p["reason_data"])
+        if state_changed and not current.get("ActionsEnabled", True):
+            module.warn(f"alarm '{name}' has its actions disabled: AWS runs none of them for this state change")
+        if not module.check_mode:
+            request = {"AlarmName": name, "StateValue": wanted, "StateReason": p["reason"]}
+            if p["reason_data"] is not None:
+                request["StateReasonData"] = p["reason_data"]
+            with module.aws_errors(f"set the state of alarm '{name}' to {wanted}"):
+                cw.set_alarm_state(**request)
+                fresh = read_alarm(cw, name)
+            if fresh is not None:
+                current, state = fresh, state_of(fresh)
+    module.exit(before=before, after=after, changed=act, previous=previous,
+                alarm=alarm_result(current, state), state_changed=state_changed)
+
+
+if __name__ == "__main__":
+    main()
