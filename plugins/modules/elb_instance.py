@@ -62,8 +62,9 @@ notes:
   - Does not create or change load balancers; see M(webfleet.aws.classic_elb).
   - Instances of an Auto Scaling group attached to the load balancer are registered by the group. Deregistering
     one by hand does not detach it from the group, and the group's ELB health check (if used) may then replace it.
-  - Supports check mode (nothing is registered or deregistered and nothing is waited for) and diff mode (the
-    load balancers the instance is registered with, before and after).
+  - Supports check mode and diff mode (the load balancers the instance is registered with, before and after).
+    In check mode nothing is registered or deregistered; when nothing would change, O(wait) still waits (it only
+    reads), so C(check_mode: true) waits for an instance that something else - an Auto Scaling group - registered.
 """
 
 EXAMPLES = r"""
@@ -106,7 +107,7 @@ instance_health:
   type: dict
   sample: {nginx-lb: {state: InService, reason_code: N/A, description: N/A}}
 waited:
-  description: Seconds spent waiting (0 without O(wait), in check mode, or when nothing had to be waited for).
+  description: Seconds spent waiting (0 without O(wait), in check mode with a change, or when nothing had to be waited for).
   returned: always
   type: float
   sample: 12.5
@@ -216,7 +217,9 @@ def main() -> None:
                     member.deregister(name)
     # present: every named LB; absent: those it leaves, and named ones it may still be draining from
     watch = in_scope if present else sorted(set(registered) | set(names or []))
-    if p["wait"] and watch and not module.check_mode:
+    # waiting only reads: check mode waits too when there is nothing to change (a read-only
+    # "wait until InService" for instances something else registered, e.g. an Auto Scaling group)
+    if p["wait"] and watch and not (module.check_mode and change):
         healths, waited = wait_until(module, member, watch, present, lbs)
     else:
         with module.aws_errors(f"read the health of instance {instance_id}"):

@@ -112,10 +112,13 @@ def test_out_of_service_is_waited_for_and_timeout_explains(ansible: AnsibleRunne
         "Target": "HTTP:80/index.html", "Interval": 30, "Timeout": 5, "UnhealthyThreshold": 2,
         "HealthyThreshold": 10})
     aws.client("ec2").stop_instances(InstanceIds=[i1])  # the endpoint reports a stopped instance OutOfService
-    waited, no_wait = ansible.run_tasks([
+    waited, no_wait, checked = ansible.run_tasks([
         task(instance_id=i1, load_balancers=["nginx-lb"], wait_timeout=3),
         task(instance_id=i1, load_balancers=["nginx-lb"], wait=False),
+        # check mode with nothing to change still waits (it only reads)
+        task(check=True, instance_id=i1, load_balancers=["nginx-lb"], wait_timeout=3),
     ])
+    assert checked.get("failed") is True and "OutOfService" in checked["msg"], checked
     assert waited.get("failed") is True and waited.get("changed") is False, waited
     msg = waited["msg"]
     for words in (i1, "'nginx-lb'", "OutOfService", "reason code N/A", "HTTP:80/index.html",
