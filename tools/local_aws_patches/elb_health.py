@@ -49,8 +49,10 @@ def healthy(address: str, target: str, timeout: float) -> bool:
         if protocol in ("HTTP", "HTTPS"):
             conn: http.client.HTTPConnection
             if protocol == "HTTPS":  # ELB does not validate the instance's certificate
-                conn = http.client.HTTPSConnection(address, port, timeout=timeout,
-                                                   context=ssl._create_unverified_context())
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                conn = http.client.HTTPSConnection(address, port, timeout=timeout, context=context)
             else:
                 conn = http.client.HTTPConnection(address, port, timeout=timeout)
             try:
