@@ -12,7 +12,13 @@ and each round: reset the endpoint, then time
 
 Sides alternate (webfleet first in odd rounds, the peer first in even ones). Prints a table of
 medians and the ratios against the targets: create <= 0.6x the peer's requests and <= 0.7x its
-wall time; no-op rerun <= 0.5x requests and <= 0.7x wall time.
+wall time; no-op rerun <= 0.5x requests and <= 0.7x wall time; then the requests of each phase
+by operation (first round).
+
+Both sides run with a controller-only inventory (localhost + inventories/local/group_vars): the
+playbooks act on localhost only, and the default inventory's AWS source (inventories/local/
+local.ec2.yml, fixed to port 5000) would otherwise query, or retry against, whatever does or does
+not answer there - the same fixed cost on both sides, unrelated to either playbook.
 
 Usage: bench/infra_bench.py [--rounds 1] [--json FILE]     (about 6-10 minutes a round here)
 This prints figures; it is not a test. Wall times depend on the machine's load.
@@ -32,8 +38,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 TOP = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -63,11 +72,28 @@ class CountingProxy(ThreadingHTTPServer):
         self.upstream_port = upstream_port
         self.lock = threading.Lock()
         self.count = 0
+        self.operations: Counter[str] = Counter()
 
-    def take(self) -> int:
+    def take(self) -> tuple[int, dict[str, int]]:
         with self.lock:
-            n, self.count = self.count, 0
-            return n
+            n, ops = self.count, dict(self.operations)
+            self.count, self.operations = 0, Counter()
+            return n, ops
+
+
+def operation_of(method: str, path: str, headers: Any, body: bytes) -> str:
+    """The AWS operation of a request: JSON/CBOR target header, query-protocol Action, else REST method + path."""
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    action = parse_qs(body.decode("utf-8", "replace")).get("Action") if body else None
+    if action:
+        return action[0]
+    if "/operation/" in path:  # smithy-rpc-v2-cbor: /service/<Service>/operation/<Operation>
+        return path.rsplit("/", 1)[-1]
+    # REST (Route53): the path without ids, e.g. "GET /2013-04-01/hostedzone/{id}/rrset"
+    parts = [seg if not re.fullmatch(r"[A-Z0-9]{8,}", seg) else "{id}" for seg in urlsplit(path).path.split("/")]
+    return f"{method} {'/'.join(parts)}"
 
 
 class CountingHandler(BaseHTTPRequestHandler):
@@ -81,8 +107,10 @@ class CountingHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if not self.path.startswith("/moto-api"):
+            op = operation_of(self.command, self.path, self.headers, body)
             with self.server.lock:
                 self.server.count += 1
+                self.server.operations[op] += 1
         conn = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=300)
         try:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
@@ -120,9 +148,22 @@ def reset(endpoint_url: str) -> None:
     urllib.request.urlopen(urllib.request.Request(endpoint_url + "/moto-api/reset", method="POST"), timeout=30).close()
 
 
-def run_playbook(playbook: str, url: str, env: dict[str, str], log: Path) -> tuple[float, int]:
+def controller_inventory(where: Path) -> Path:
+    """localhost only, with the local inventory's group_vars (the SPEC values and mode.yml)."""
+    inv = where / "inventory"
+    inv.mkdir(parents=True, exist_ok=True)
+    (inv / "hosts.yml").write_text(
+        "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+        "      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n")
+    link = inv / "group_vars"
+    if not link.exists():
+        link.symlink_to(TOP / "inventories" / "local" / "group_vars")
+    return inv
+
+
+def run_playbook(playbook: str, url: str, env: dict[str, str], log: Path, inventory: Path) -> tuple[float, int]:
     """Run one playbook; return (wall seconds, changed count). Fails loudly when the playbook fails."""
-    cmd = [str(BIN / "ansible-playbook"), playbook, "-e", f"webfleet_endpoint_url={url}"]
+    cmd = [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", f"webfleet_endpoint_url={url}"]
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=TOP, env=env, capture_output=True, text=True, timeout=1800)
     wall = time.monotonic() - start
@@ -158,7 +199,8 @@ def main() -> int:
         "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
     }
     env.pop("WEBFLEET_API_LOG", None)
-    results: dict[str, dict[str, list[dict[str, float]]]] = {s: {p: [] for p in PHASES} for s in SIDES}
+    inventory = controller_inventory(args.logs)
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {s: {p: [] for p in PHASES} for s in SIDES}
     try:
         wait_http(endpoint_url + "/moto-api/")
         for rnd in range(1, args.rounds + 1):
@@ -169,9 +211,10 @@ def main() -> int:
                 for phase in PHASES:
                     playbook = SIDES[side]["teardown" if phase == "teardown" else "create"]
                     log = args.logs / f"{side}-{phase}-{rnd}.log"
-                    wall, changed = run_playbook(playbook, proxy_url, env, log)
-                    requests = proxy.take()
-                    results[side][phase].append({"wall": wall, "requests": requests, "changed": changed})
+                    wall, changed = run_playbook(playbook, proxy_url, env, log, inventory)
+                    requests, operations = proxy.take()
+                    results[side][phase].append({"wall": wall, "requests": requests, "changed": changed,
+                                                 "operations": operations})
                     print(f"round {rnd} {side:8} {phase:8} {wall:6.1f} s {requests:4d} requests changed={changed}",
                           flush=True)
     finally:
@@ -180,16 +223,27 @@ def main() -> int:
         endpoint.wait(15)
 
     print_table(results)
+    print_operations(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
 
 
-def median(items: list[dict[str, float]], key: str) -> float:
+def print_operations(results: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
+    """Requests by operation, first round, both sides (the most frequent first)."""
+    for phase in PHASES:
+        print(f"\n{phase} (round 1): requests by operation")
+        for side in SIDES:
+            ops = results[side][phase][0]["operations"]
+            listed = ", ".join(f"{op} {n}" for op, n in sorted(ops.items(), key=lambda kv: (-kv[1], kv[0])))
+            print(f"  {side:8} {sum(ops.values()):3d}: {listed}")
+
+
+def median(items: list[dict[str, Any]], key: str) -> float:
     return statistics.median(i[key] for i in items)
 
 
-def print_table(results: dict[str, dict[str, list[dict[str, float]]]]) -> None:
+def print_table(results: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
     print()
     print(f"{'phase':9} {'webfleet req':>12} {'peer req':>9} {'ratio':>6} {'target':>7}   "
           f"{'webfleet s':>10} {'peer s':>7} {'ratio':>6} {'target':>7}")

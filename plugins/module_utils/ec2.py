@@ -339,14 +339,20 @@ def find_group(client: Any, name: str | None, group_id: str | None, vpc_id: str 
     return groups[0] if groups else None
 
 
-def resolve_names(client: Any, entries: dict, own_name: str | None, vpc_id: str, param: str) -> dict:
-    """Replace group_name sources with group ids (or self); ParamError naming the rule parameter when unknown."""
+def resolve_names(client: Any, entries: dict, own_name: str | None, vpc_id: str, param: str,
+                  known: Mapping[RuleKey, str] | None = None) -> dict:
+    """Replace group_name sources with group ids (or self); ParamError naming the rule parameter when unknown.
+
+    Group ids that rules in ``known`` (the group's current rules) already name were accepted by AWS:
+    only the others are looked up.
+    """
     names = {key[4] for key in entries if key[3] == "group_name" and key[4] != own_name}
     found = {name: group["GroupId"] for name, group in require_references(
         client, param, "security_group_name", names,
         f"security group name(s) {{ids}} not found in {vpc_id}; create them first or use group_id",
         filters=[{"Name": "vpc-id", "Values": [vpc_id]}]).items()}
-    ids = {key[4] for key in entries if key[3] == "group_id" and key[4] != SELF}
+    accepted = {key[4] for key in known or () if key[3] == "group_id"}
+    ids = {key[4] for key in entries if key[3] == "group_id" and key[4] != SELF and key[4] not in accepted}
     require_references(client, param, "security_group", ids,
                        "security group id(s) {ids} do not exist; check the ids and the region")
     out = {}

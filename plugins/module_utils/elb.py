@@ -419,20 +419,28 @@ class ELBState:
         return self.module.client("ec2")
 
     # -- reading ---------------------------------------------------------------------------------
-    def read(self) -> None:
+    def read_description(self) -> bool:
+        """Refresh the description only (listeners, policies, subnets...); False when the LB is gone."""
         found = describe_or_none(
             lambda: self.elb.describe_load_balancers(LoadBalancerNames=[self.name])["LoadBalancerDescriptions"],
             *NOT_FOUND_CODES,
         ) or []
         self.description = found[0] if found else None
-        if not found:
+        return bool(found)
+
+    def read(self, known_tags: Mapping[str, str] | None = None) -> None:
+        """Read the load balancer; ``known_tags``: its tags are these (just applied), no need to read them."""
+        if not self.read_description():
             self.attributes, self.tags, self.health = None, {}, []
             return
         self.attributes = self.elb.describe_load_balancer_attributes(LoadBalancerName=self.name)[
             "LoadBalancerAttributes"
         ]
-        tag_descriptions = self.elb.describe_tags(LoadBalancerNames=[self.name])["TagDescriptions"]
-        self.tags = {t["Key"]: t.get("Value", "") for d in tag_descriptions for t in d.get("Tags") or []}
+        if known_tags is not None:
+            self.tags = dict(known_tags)
+        else:
+            tag_descriptions = self.elb.describe_tags(LoadBalancerNames=[self.name])["TagDescriptions"]
+            self.tags = {t["Key"]: t.get("Value", "") for d in tag_descriptions for t in d.get("Tags") or []}
         self.health = self.instance_health() if self.description.get("Instances") else []
 
     def instance_health(self) -> list[dict[str, Any]]:
@@ -504,6 +512,8 @@ class ELBState:
         """(desired subnet ids or None to keep the current ones, the load balancer's VPC)."""
         p = self.params
         current_vpc = (self.description or {}).get("VPCId")
+        if p["subnets"] is not None and self.exists and set(p["subnets"]) == set(self.description.get("Subnets") or []):
+            return sorted(set(p["subnets"])), current_vpc  # AWS accepted these for this load balancer
         if p["subnets"] is not None:
             found = require_references(self.ec2, "subnets", "subnet", p["subnets"],
                                        "subnet(s) {ids} not found in this region; check the ids")
@@ -555,7 +565,9 @@ class ELBState:
                 return None
             ids, names = [], ["default"]  # what AWS picks; named so the diff shows it
         groups: set[str] = set()
-        if ids:
+        if ids and self.exists and set(ids) == set(self.description.get("SecurityGroups") or []):
+            groups.update(ids)  # the load balancer has these already: AWS accepted them
+        elif ids:
             found = require_references(self.ec2, "security_group_ids", "security_group", ids,
                                        "security group(s) {ids} not found; check the ids and the region")
             elsewhere = sorted(g for g, v in found.items() if vpc and v.get("VpcId") != vpc)
@@ -620,7 +632,8 @@ class ELBState:
         from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags, dict_to_tag_list
 
         elb, name = self.elb, self.name
-        if not self.exists:
+        created = not self.exists
+        if created:
             kwargs: dict[str, Any] = dict(
                 LoadBalancerName=name,
                 Scheme=after["scheme"],
@@ -634,7 +647,10 @@ class ELBState:
             self.module.on_failure(
                 f"delete the new load balancer '{name}'", lambda: elb.delete_load_balancer(LoadBalancerName=name)
             )
-            self.read()
+            # a new load balancer: its description (listeners, default health check); its tags are the ones
+            # just given; every attribute this module manages is set below (no need to read AWS's defaults)
+            self.read_description()
+            self.attributes, self.tags, self.health = None, dict(after["tags"]), []
         cur = self.view()
         attach = sorted(set(after["subnets"]) - set(cur["subnets"]))
         detach = sorted(set(cur["subnets"]) - set(after["subnets"]))
@@ -647,7 +663,7 @@ class ELBState:
         self._apply_listeners(cur["listeners"], after["listeners"])
         if after["health_check"] != cur["health_check"]:
             elb.configure_health_check(LoadBalancerName=name, HealthCheck=health_check_api(after["health_check"]))
-        changes = attributes_changes(cur["attributes"], after["attributes"])
+        changes = attributes_changes({} if created else cur["attributes"], after["attributes"])
         if changes:
             elb.modify_load_balancer_attributes(LoadBalancerName=name, LoadBalancerAttributes=changes)
         to_set, to_remove = compare_tags(cur["tags"], after["tags"], purge=True)
@@ -682,7 +698,8 @@ class ELBState:
             if delete:
                 self._delete_unused_policies()
             return
-        self.read()  # a (re)created listener may carry default policies (e.g. SSL negotiation) to keep
+        if delete or create:  # a (re)created listener may carry default policies (e.g. SSL negotiation) to keep
+            self.read_description()
         policies = self.description.get("Policies") or {}
         existing = {
             p["PolicyName"]
@@ -703,7 +720,10 @@ class ELBState:
                     existing.add(policy)
                 names.append(policy)
             elb.set_load_balancer_policies_of_listener(LoadBalancerName=name, LoadBalancerPort=port, PolicyNames=names)
-        self._delete_unused_policies()
+            names_of[port] = names
+        # what the listeners use now is known: no need to read the load balancer again
+        for policy in unused_policies(policies, list(names_of.values())):
+            elb.delete_load_balancer_policy(LoadBalancerName=name, PolicyName=policy)
 
     def _create_policy(self, policy: str, stick: Mapping[str, Any]) -> None:
         """Create a stickiness policy; an existing one of that (content-derived) name is the same policy."""
@@ -727,7 +747,7 @@ class ELBState:
         self.elb.create_load_balancer_listeners(LoadBalancerName=self.name, Listeners=old)
 
     def _delete_unused_policies(self) -> None:
-        self.read()
+        self.read_description()
         names = [d.get("PolicyNames") or [] for d in self.description.get("ListenerDescriptions") or []]
         for policy in unused_policies(self.description.get("Policies") or {}, names):
             self.elb.delete_load_balancer_policy(LoadBalancerName=self.name, PolicyName=policy)

@@ -293,16 +293,22 @@ def validate(module: AWSModule) -> None:
 
 
 def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[str, Any]:
-    """Look up everything the group names (read-only); return the resolved launch template."""
+    """Look up what the group names and does not use yet (read-only); return the resolved launch template.
+
+    What an existing group already uses (subnets, load balancers, launch configuration) was accepted
+    by AWS: only new references are looked up. The launch template is always read (its version numbers).
+    """
     p = module.params
     ec2, resolved = module.client("ec2"), {}
     if not current and not (p["launch_template"] or p["launch_config_name"]):
         module.fail_param("launch_template", "a new group needs launch_template or launch_config_name")
     if not current and not p["vpc_zone_identifier"]:
         module.fail_param("vpc_zone_identifier", "a new group needs the subnet ids its instances go in")
+    current = current or {}
     with module.aws_errors("look up the resources the group names"):
-        require_references(ec2, "vpc_zone_identifier", "subnet", p["vpc_zone_identifier"] or (),
-                           "subnets {ids} not found; check the ids")
+        subnets = set(p["vpc_zone_identifier"] or ())
+        if subnets != set(filter(None, (current.get("VPCZoneIdentifier") or "").split(","))):
+            require_references(ec2, "vpc_zone_identifier", "subnet", subnets, "subnets {ids} not found; check the ids")
         lt = p["launch_template"]
         if lt:
             key = {"LaunchTemplateNames": [lt["name"]]} if lt["name"] else {"LaunchTemplateIds": [lt["id"]]}
@@ -314,22 +320,30 @@ def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[
             if lt["version"].isdigit() and int(lt["version"]) > resolved["LatestVersionNumber"]:
                 module.fail_param("launch_template.version", f"version {lt['version']} does not exist "
                                   f"(latest is {resolved['LatestVersionNumber']})")
-        if p["launch_config_name"] and not module.client("autoscaling").describe_launch_configurations(
+        if p["launch_config_name"] and p["launch_config_name"] != current.get("LaunchConfigurationName") and \
+                not module.client("autoscaling").describe_launch_configurations(
                 LaunchConfigurationNames=[p["launch_config_name"]])["LaunchConfigurations"]:
             module.fail_param("launch_config_name", f"launch configuration {p['launch_config_name']} not found")
-        for lb in p["load_balancers"] or ():
+        for lb in sorted(set(p["load_balancers"] or ()) - set(current.get("LoadBalancerNames") or ())):
             if describe_or_none(lambda lb=lb: module.client("elb").describe_load_balancers(LoadBalancerNames=[lb]),
                                 "LoadBalancerNotFound") is None:
                 module.fail_param("load_balancers", f"classic load balancer {lb} not found")
-        for arn in p["target_group_arns"] or ():
+        for arn in sorted(set(p["target_group_arns"] or ()) - set(current.get("TargetGroupARNs") or ())):
             if describe_or_none(lambda arn=arn: module.client("elbv2").describe_target_groups(TargetGroupArns=[arn]),
                                 "TargetGroupNotFound", "ValidationError") is None:
                 module.fail_param("target_group_arns", f"target group {arn} not found")
-        topic = (p["notification"] or {}).get("topic_arn")
-        if topic and describe_or_none(lambda: module.client("sns").get_topic_attributes(TopicArn=topic),
-                                      "NotFound", "InvalidParameter") is None:
-            module.fail_param("notification.topic_arn", f"topic {topic} not found")
     return resolved
+
+
+def check_topic(module: AWSModule, note: dict[str, Any] | None) -> None:
+    """The notification topic exists, unless the group already notifies it (then AWS accepted it)."""
+    topic = (module.params["notification"] or {}).get("topic_arn")
+    if not topic or (note or {}).get("types"):
+        return
+    with module.aws_errors("look up the resources the group names"):
+        if describe_or_none(lambda: module.client("sns").get_topic_attributes(TopicArn=topic),
+                            "NotFound", "InvalidParameter") is None:
+            module.fail_param("notification.topic_arn", f"topic {topic} not found")
 
 
 def read_group(autoscaling: Any, name: str) -> dict[str, Any] | None:
@@ -441,6 +455,7 @@ def main() -> None:
         note = asu.notification_view(configs, p["notification"]["topic_arn"])
     elif p["notification"]:
         note = {"topic_arn": p["notification"]["topic_arn"], "types": []}
+    check_topic(module, note)
     before = asu.group_view(group, note)
     after = asu.desired_group_view(p, before, template.get("LaunchTemplateId"))
 
@@ -492,9 +507,12 @@ def main() -> None:
         def ready(g: dict[str, Any]) -> bool:
             return asu.in_service_count(g.get("Instances", [])) >= target and lb_in_service(module, g) >= target
 
-        group, secs = module.wait(lambda: read_group(autoscaling, name), ready,
-                                  f"{target} InService instances in {name}", p["wait_timeout"], delay=1.0)
-        waited += secs
+        if before == after and not refresh and ready(group):
+            pass  # nothing changed and the group read at the start is ready: no need to read it again
+        else:
+            group, secs = module.wait(lambda: read_group(autoscaling, name), ready,
+                                      f"{target} InService instances in {name}", p["wait_timeout"], delay=1.0)
+            waited += secs
     else:
         with module.aws_errors(f"describe Auto Scaling group {name}"):
             group = read_group(autoscaling, name)

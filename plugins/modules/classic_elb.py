@@ -360,8 +360,10 @@ def main() -> None:
                     f"instances of '{p['name']}' to be InService",
                     p["wait_timeout"],
                 )
-            if before != after or result["waited"]:
-                lb.read()  # the state after the change (unchanged: what was read at the start)
+            if before != after:
+                lb.read(known_tags=after["tags"])  # the state after the change (the tags: as just applied)
+            elif result["waited"]:
+                lb.read()  # unchanged: what was read at the start, with the instances' health now
         result.update(result_of(lb))
     elif lb.exists:
         result.update(result_of(lb))

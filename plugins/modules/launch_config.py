@@ -214,8 +214,6 @@ def main() -> None:
     p = module.params
     autoscaling = module.client("autoscaling")
     prefix = p["name_prefix"]
-    if p["state"] == "present":
-        check_references(module, module.client("ec2"))
     with module.aws_errors(f"list launch configurations named {prefix}-*"):
         existing = {lc["LaunchConfigurationName"]: lc
                     for lc in paginate(autoscaling, "describe_launch_configurations", "LaunchConfigurations")}
@@ -227,6 +225,8 @@ def main() -> None:
     if p["state"] == "present":
         definition = asu.launch_config_definition(p)
         name = asu.launch_config_name(prefix, definition)
+        if name not in existing:  # the name hashes the definition: an existing one's ids were accepted by AWS
+            check_references(module, module.client("ec2"))
         keep = {name}
         to_delete = [n for n in owned if n not in keep and n not in in_use] if p["cleanup_old"] else []
     else:
@@ -244,7 +244,8 @@ def main() -> None:
 
     result: dict[str, Any] = {"deleted": to_delete, "in_use": in_use}
     if not module.check_mode:
-        if name and name not in existing:
+        created = bool(name) and name not in existing
+        if created:
             with module.aws_errors(f"create launch configuration {name}"):
                 autoscaling.create_launch_configuration(LaunchConfigurationName=name, **definition)
                 module.on_failure(f"delete launch configuration {name}",
@@ -252,7 +253,7 @@ def main() -> None:
         for old in to_delete:
             with module.aws_errors(f"delete launch configuration {old}"):
                 autoscaling.delete_launch_configuration(LaunchConfigurationName=old)
-        if name:
+        if created:  # CreateLaunchConfiguration answers with nothing to report
             with module.aws_errors(f"describe launch configuration {name}"):
                 made = autoscaling.describe_launch_configurations(
                     LaunchConfigurationNames=[name])["LaunchConfigurations"]

@@ -288,12 +288,13 @@ def main() -> None:
         before = view(current["template"], None) if current else {}
         module.exit(before=before, after={}, launch_template={}, deleted_versions=[])
 
-    check_references(module, ec2)
     desired_data = asu.launch_template_data(p)
     template = current["template"] if current else None
     latest = template["LatestVersionNumber"] if template else 0
     latest_data = current["versions"][latest]["LaunchTemplateData"] if template else None
     new_version = template is None or asu.template_data_differs(latest_data, desired_data)
+    if new_version:  # the ids of an unchanged latest version were accepted by AWS already
+        check_references(module, ec2)
     want_latest = latest + 1 if new_version else latest
     want_default = want_latest if p["default_version"] in ("latest", "$Latest") else int(p["default_version"])
     if want_default > want_latest:
@@ -319,6 +320,9 @@ def main() -> None:
                                      "default_version_number": want_default, "tags": after["tags"]},
                     version={"launch_template_data": snake(default_data)}, deleted_versions=to_delete)
 
+    if before == after and not to_delete:  # nothing to do: report what was read
+        module.exit(before=before, after=after, changed=False, launch_template=snake(template),
+                    version=snake(current["versions"][template["DefaultVersionNumber"]]), deleted_versions=[])
     with module.aws_errors(f"update launch template '{p['name']}'"):
         created = template is None
         if created:
@@ -341,13 +345,16 @@ def main() -> None:
                 LaunchTemplateId=lt_id, Versions=[str(made)]))
             want_default = made if p["default_version"] in ("latest", "$Latest") else want_default
         lt_id = template["LaunchTemplateId"]
-        if template.get("DefaultVersionNumber") != want_default:
+        modified = template.get("DefaultVersionNumber") != want_default
+        if modified:
             ec2.modify_launch_template(LaunchTemplateId=lt_id, DefaultVersion=str(want_default))
         if not created:
             apply_tags(ec2, [lt_id], cur_tags, p["tags"], p["purge_tags"])
         if to_delete:
             ec2.delete_launch_template_versions(LaunchTemplateId=lt_id, Versions=[str(v) for v in to_delete])
-        final = ec2.describe_launch_templates(LaunchTemplateIds=[lt_id])["LaunchTemplates"][0]
+        # CreateLaunchTemplate answers with the new template; read it again only after other changes
+        final = template if created and not modified and not to_delete else \
+            ec2.describe_launch_templates(LaunchTemplateIds=[lt_id])["LaunchTemplates"][0]
         version = ec2.describe_launch_template_versions(
             LaunchTemplateId=lt_id, Versions=[str(final["DefaultVersionNumber"])])["LaunchTemplateVersions"][0]
     module.exit(before=before, after=after, changed=before != after or bool(to_delete),

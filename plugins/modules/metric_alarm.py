@@ -260,8 +260,10 @@ def main() -> None:
                     cw.untag_resource(ResourceARN=arn, TagKeys=to_untag)
                 if to_tag:
                     cw.tag_resource(ResourceARN=arn, Tags=dict_to_tag_list(to_tag))
-            fresh, fresh_tags = read_alarm(cw, name)
-            alarm = dict(snake(fresh), tags=fresh_tags)
+            # the alarm as AWS reports it now; its tags are the ones just applied
+            fresh = next(a for a in cw.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm"])["MetricAlarms"]
+                         if a["AlarmName"] == name)
+            alarm = dict(snake(fresh), tags=after_tags)
     module.exit(before=before, after=desired, alarm=alarm, alarm_arn=alarm.get("alarm_arn"))
 
 

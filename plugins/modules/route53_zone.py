@@ -205,7 +205,8 @@ def main() -> None:
                 if p["vpc_id"]:
                     req["VPC"] = {"VPCId": p["vpc_id"], "VPCRegion": p["vpc_region"] or module.region}
                 try:
-                    zone_id = short_zone_id(r53.create_hosted_zone(**req)["HostedZone"]["Id"])
+                    made = r53.create_hosted_zone(**req)
+                    zone_id = short_zone_id(made["HostedZone"]["Id"])
                 except Exception as exc:
                     if is_not_found(exc, "InvalidVPCId"):
                         module.fail_param("vpc_id", f"no VPC {p['vpc_id']} in region {req['VPC']['VPCRegion']}; "
@@ -221,7 +222,11 @@ def main() -> None:
                 if to_untag and current:
                     change["RemoveTagKeys"] = to_untag
                 r53.change_tags_for_resource(**change)
-            desired = find_zone(r53, name, p["vpc_id"]) or dict(desired, zone_id=zone_id)
+            if current is None:  # CreateHostedZone's answer has what a lookup would read (the tags: just set)
+                desired = dict(desired, zone_id=zone_id, record_count=made["HostedZone"].get("ResourceRecordSetCount"),
+                               name_servers=made.get("DelegationSet", {}).get("NameServers", []))
+            else:
+                desired = find_zone(r53, name, p["vpc_id"]) or dict(desired, zone_id=zone_id)
     module.exit(before=view(current), after=view(desired), zone_id=desired["zone_id"],
                 name_servers=desired["name_servers"], zone=desired)
 

@@ -156,7 +156,7 @@ scaling_policy:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none
 from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     ADJUSTMENT_TYPES,
     POLICY_TYPES,
@@ -207,8 +207,10 @@ def main() -> None:
     group, name = p["auto_scaling_group"], p["name"]
     asg = module.client("autoscaling")
     with module.aws_errors(f"describe scaling policy '{name}' of group '{group}'"):
-        groups = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group]).get("AutoScalingGroups", [])
-        current = read_policy(asg, group, name) if groups else None
+        current = describe_or_none(lambda: read_policy(asg, group, name), "ValidationError")
+        # a policy found proves its group exists; otherwise look the group up (only needed to make one)
+        group_found = current is not None or (p["state"] == "present" and bool(
+            asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group]).get("AutoScalingGroups")))
 
     if p["state"] == "absent":
         if current and not module.check_mode:
@@ -216,7 +218,7 @@ def main() -> None:
                 asg.delete_policy(AutoScalingGroupName=group, PolicyName=name)
         module.exit(before=policy_view(current), after={})
 
-    if not groups:
+    if not group_found:
         module.fail_param("auto_scaling_group", f"no Auto Scaling group named '{group}' in region {module.region}; "
                                                 "create the group first or correct the name")
     before = policy_view(current)

@@ -235,8 +235,14 @@ def main() -> None:
             module.fail_param(exc.param, exc.problem)
     client = module.client("ec2")
     with module.aws_errors(f"find security group '{p['group_id'] or p['name']}'"):
-        vpc_id = p["vpc_id"] if p["group_id"] else find_vpc(client, p["vpc_id"])["VpcId"]
-        group = find_group(client, p["name"], p["group_id"], vpc_id)
+        if p["group_id"] or p["vpc_id"]:
+            vpc_id = p["vpc_id"]
+            group = find_group(client, p["name"], p["group_id"], vpc_id)
+            if group is None and not p["group_id"]:  # a group found in it proves the VPC exists
+                find_vpc(client, vpc_id)  # fails naming vpc_id when it does not exist
+        else:
+            vpc_id = find_vpc(client, None)["VpcId"]
+            group = find_group(client, p["name"], None, vpc_id)
         if p["state"] == "absent":
             delete(module, client, group)
         if group is None and p["group_id"]:
@@ -245,13 +251,13 @@ def main() -> None:
             module.fail_param("description", f"required to create security group '{p['name']}'")
         vpc_id = group.get("VpcId", vpc_id) if group else vpc_id
         own_name = group["GroupName"] if group else p["name"]
+        own_id = group["GroupId"] if group else None
+        cur_in = permissions_to_entries(group.get("IpPermissions", []), own_id) if group else {}
+        cur_out = permissions_to_entries(group.get("IpPermissionsEgress", []), own_id) if group else \
+            expand_rules(DEFAULT_EGRESS, "rules_egress")
         if want_in is not None:
-            want_in = resolve_names(client, want_in, own_name, vpc_id, "rules")
-        want_out = resolve_names(client, want_out, own_name, vpc_id, "rules_egress")
-    own_id = group["GroupId"] if group else None
-    cur_in = permissions_to_entries(group.get("IpPermissions", []), own_id) if group else {}
-    cur_out = permissions_to_entries(group.get("IpPermissionsEgress", []), own_id) if group else \
-        expand_rules(DEFAULT_EGRESS, "rules_egress")
+            want_in = resolve_names(client, want_in, own_name, vpc_id, "rules", known=cur_in)
+        want_out = resolve_names(client, want_out, own_name, vpc_id, "rules_egress", known=cur_out)
     if group and p["description"] and p["description"] != group.get("Description"):
         module.warn(f"security group {own_id}: AWS cannot change a description; keeping '{group.get('Description')}'")
     before = view(group, cur_in, cur_out)

@@ -140,15 +140,16 @@ def find_topic(sns: Any, name: str) -> str | None:
     return None
 
 
+def subscription(protocol: str, endpoint: str, sub_arn: str) -> dict[str, Any]:
+    pending = sub_arn in PENDING or not sub_arn.startswith("arn:")
+    return {"protocol": protocol, "endpoint": endpoint,
+            "subscription_arn": None if pending else sub_arn, "state": "pending" if pending else "confirmed"}
+
+
 def read_subscriptions(sns: Any, arn: str) -> list[dict[str, Any]]:
-    subs = []
-    for s in paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn):
-        sub_arn = s.get("SubscriptionArn", "")
-        if sub_arn == "Deleted":
-            continue
-        pending = sub_arn in PENDING or not sub_arn.startswith("arn:")
-        subs.append({"protocol": s["Protocol"], "endpoint": s["Endpoint"],
-                     "subscription_arn": None if pending else sub_arn, "state": "pending" if pending else "confirmed"})
+    subs = [subscription(s["Protocol"], s["Endpoint"], s.get("SubscriptionArn", ""))
+            for s in paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn)
+            if s.get("SubscriptionArn", "") != "Deleted"]
     return sorted(subs, key=lambda s: sns_subscription_key(s["protocol"], s["endpoint"]))
 
 
@@ -250,11 +251,15 @@ def main() -> None:
                     sns.untag_resource(ResourceArn=arn, TagKeys=to_untag)
                 if to_tag:
                     sns.tag_resource(ResourceArn=arn, Tags=dict_to_tag_list(to_tag))
-            for s in to_add:
-                sns.subscribe(TopicArn=arn, Protocol=s["protocol"], Endpoint=s["endpoint"])
+            added = [subscription(s["protocol"], s["endpoint"], sns.subscribe(
+                TopicArn=arn, Protocol=s["protocol"], Endpoint=s["endpoint"]).get("SubscriptionArn", ""))
+                for s in to_add]
             for s in to_remove:
                 sns.unsubscribe(SubscriptionArn=s["subscription_arn"])
-            result = dict(desired, topic_arn=arn, subscriptions=read_subscriptions(sns, arn))
+            # a new topic has only the subscriptions just made (Subscribe answered with their state)
+            subs = sorted(added, key=lambda s: sns_subscription_key(s["protocol"], s["endpoint"])) \
+                if current is None else read_subscriptions(sns, arn)
+            result = dict(desired, topic_arn=arn, subscriptions=subs)
     module.exit(before=view(current), after=view(desired), topic_arn=result["topic_arn"],
                 topic={k: v for k, v in result.items() if k != "subscriptions"},
                 subscriptions=result["subscriptions"])
