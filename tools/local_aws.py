@@ -18,6 +18,8 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   attribute defaults (draining timeout 300, desync mitigation) and no AdditionalAttributes growing
   on each modify; DuplicatePolicyName; DescribeLoadBalancerPolicies with AWS's type names
   (LBCookieStickinessPolicyType, AppCookieStickinessPolicyType) and attribute descriptions.
+- elb_membership: DeregisterInstancesFromLoadBalancer takes an Auto Scaling instance out of the LB
+  (moto kept it) and the group does not put it back; RegisterInstancesWithLoadBalancer does, once.
 - autoscaling_policies: PutScalingPolicy returns PolicyARN for every policy type and needs an
   existing group; DescribePolicies lists the linked alarms; policy names are per group (and go
   with their group); ExecutePolicy applies simple and step policies (MetricValue/BreachThreshold)

@@ -806,3 +806,28 @@ def test_encrypted_root_mapping_without_size_takes_the_image_size(aws: Endpoint)
     volume_id = next(m["Ebs"]["VolumeId"] for m in mappings if m["DeviceName"] == "/dev/xvda")
     volume = aws.client("ec2").describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
     assert volume["Encrypted"] and volume["Size"] >= 1
+
+
+def test_deregistered_group_instance_leaves_the_lb_until_registered_again(aws: Endpoint) -> None:
+    make_clb(aws, "web-lb")
+    make_group(aws, lb="web-lb", desired=1)
+    elb, asg = aws.client("elb"), aws.client("autoscaling")
+    (first,) = [i["InstanceId"] for i in group(aws)["Instances"]]
+
+    def members() -> list[str]:
+        return sorted(i["InstanceId"] for i in elb.describe_load_balancers(
+            LoadBalancerNames=["web-lb"])["LoadBalancerDescriptions"][0]["Instances"])
+
+    elb.deregister_instances_from_load_balancer(LoadBalancerName="web-lb", Instances=[{"InstanceId": first}])
+    assert members() == []
+    assert elb.describe_instance_health(LoadBalancerName="web-lb")["InstanceStates"] == []
+    # the group registers only what it launches: the one taken out stays out
+    asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=2)
+    second = ({i["InstanceId"] for i in group(aws)["Instances"]} - {first}).pop()
+    assert members() == [second]
+    # put back by hand (twice: one entry), it is the group's again and leaves with it
+    for _ in range(2):
+        elb.register_instances_with_load_balancer(LoadBalancerName="web-lb", Instances=[{"InstanceId": first}])
+    assert members() == sorted([first, second])
+    asg.terminate_instance_in_auto_scaling_group(InstanceId=first, ShouldDecrementDesiredCapacity=True)
+    assert members() == [second]

@@ -6,6 +6,7 @@ import importlib
 # Applied in this order; each module's apply() is independent of the others.
 PATCH_MODULES = [
     "elb",
+    "elb_membership",
     "autoscaling_policies",
     "autoscaling_notifications",
     "autoscaling_metrics",
