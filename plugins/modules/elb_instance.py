@@ -107,7 +107,8 @@ instance_health:
   type: dict
   sample: {nginx-lb: {state: InService, reason_code: N/A, description: N/A}}
 waited:
-  description: Seconds spent waiting (0 without O(wait), in check mode with a change, or when nothing had to be waited for).
+  description:
+    - Seconds spent waiting (0 without O(wait), in check mode with a change, or when nothing had to be waited for).
   returned: always
   type: float
   sample: 12.5

@@ -52,8 +52,8 @@ def test_waits_until_the_group_reaches_the_wanted_size(aws, ansible):
     thread = threading.Thread(target=grow_later)
     thread.start()
     try:
-        res = ansible.module("autoscaling_group_info", name="nginx-asg", wait_for={"desired_capacity": 2, "in_service": 2},
-                             wait_timeout=60)
+        res = ansible.module("autoscaling_group_info", name="nginx-asg",
+                             wait_for={"desired_capacity": 2, "in_service": 2}, wait_timeout=60)
     finally:
         thread.join()
     assert not res.get("failed"), res
