@@ -57,12 +57,12 @@ class Fleet:
         return result
 
     def containers(self, prefix: str = "webfleet-") -> list[str]:
-        names = docker("ps", "--all", "--filter", f"name={prefix}", "--format", "{{.Names}}")
-        return sorted(n for n in names.splitlines() if n)
+        """This endpoint's containers (other tests may run theirs at the same time)."""
+        names = docker("ps", "--all", "--filter", f"label={self.port_label}", "--format", "{{.Names}}")
+        return sorted(n for n in names.splitlines() if n.startswith(prefix))
 
     def instance_containers(self) -> list[str]:
-        out = docker("ps", "--filter", f"label={self.port_label}", "--format", "{{.Names}}")
-        return sorted(n for n in out.splitlines() if n)
+        return self.containers("webfleet-i-")
 
     def group_instances(self) -> list[str]:
         group = self.aws.client("autoscaling").describe_auto_scaling_groups(
