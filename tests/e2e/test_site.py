@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,9 @@ needs_docker = pytest.mark.skipif(not docker_answers(), reason="Docker does not 
 
 
 class Fleet:
-    """A local endpoint, its own inventory and state directory, and the playbooks run against them."""
+    """A local endpoint, its own inventory and state directory, and the playbooks run against them.
+    close() stops what the playbooks started outside the endpoint (the sample site's git daemon)
+    and removes this endpoint's containers, whatever the test left."""
 
     def __init__(self, aws: Endpoint, tmp_path: Path) -> None:
         self.aws = aws
@@ -49,6 +52,13 @@ class Fleet:
         self.port_label = f"webfleet.local-aws.port={aws.url.rsplit(':', 1)[1]}"
         # its own git daemon port: other tests (and a developer's `tools/webfleet up`) may serve theirs
         self.extra = ["-e", f"webfleet_site_daemon_port={free_port()}"]
+
+    def close(self) -> None:
+        for pid_file in self.state.glob("git-daemon.*.pid"):
+            subprocess.run(["pkill", "--pidfile", str(pid_file), "git-daemon"], check=False)
+        leftover = docker("ps", "--all", "--quiet", "--filter", f"label={self.port_label}").split()
+        if leftover:
+            subprocess.run(["docker", "rm", "--force", *leftover], check=False, capture_output=True)
 
     def play(self, name: str, *args: str, ok: bool = True) -> Any:
         result = run(self.aws, self.state, name, *self.extra, *args, inventory=self.inventory)
@@ -114,9 +124,15 @@ def builder_leftovers(fleet: Fleet) -> dict[str, list[str]]:
     }
 
 
+@pytest.fixture
+def fleet(aws: Endpoint, tmp_path: Path) -> Iterator[Fleet]:
+    made = Fleet(aws, tmp_path)
+    yield made
+    made.close()
+
+
 @needs_docker
-def test_site_deploy_scale_teardown(aws: Endpoint, tmp_path: Path) -> None:
-    fleet = Fleet(aws, tmp_path)
+def test_site_deploy_scale_teardown(aws: Endpoint, fleet: Fleet) -> None:
     empty = resources(aws)
     assert all(not v for v in empty.values()), empty
 
@@ -200,8 +216,7 @@ def test_site_deploy_scale_teardown(aws: Endpoint, tmp_path: Path) -> None:
 
 
 @needs_docker
-def test_failed_bake_leaves_no_builder(aws: Endpoint, tmp_path: Path) -> None:
-    fleet = Fleet(aws, tmp_path)
+def test_failed_bake_leaves_no_builder(fleet: Fleet) -> None:
     # nginx refuses this server block: the vhost role fails half-way through the bake, after the
     # builder's key pair, security group, instance and container exist and nginx + site are done
     failed = fleet.play("playbooks/bake_ami.yml", "-e", "vhost_extra_config='this_is_not_nginx on;'", ok=False)
