@@ -2,7 +2,7 @@
 
 fresh endpoint -> `--check` (nothing created, nothing fails) -> infra.yml -> independent boto3
 assertions of every SPEC value -> rerun (changed=0) -> teardown.yml (no resource left, the endpoint
-the test started keeps running) -> teardown again (changed=0).
+the test started keeps running) -> teardown again (changed=0) -> infra.yml rebuilds from nothing.
 """
 from __future__ import annotations
 
@@ -53,3 +53,9 @@ def test_infra_build_rerun_teardown(aws: Endpoint, tmp_path: Path) -> None:
 
     again = playbook(aws, tmp_path, "teardown.yml")
     assert again["changed"] == 0, again
+
+    # and from nothing again (the lab's last homework)
+    playbook(aws, tmp_path, "infra.yml")
+    assert_spec(aws)
+    playbook(aws, tmp_path, "teardown.yml")
+    assert all(items == [] for items in resources(aws).values())

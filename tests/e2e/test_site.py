@@ -3,7 +3,8 @@
 fresh endpoint -> `site.yml --check` (nothing made, nothing fails) -> site.yml (bake in Docker, AMI,
 infrastructure, verify) -> boto3 assertions of every SPEC value, the image's tags, real HTTP from the
 instance's container -> rerun (changed=0) -> a rollout that fails on its first instance stops there ->
-deploy.yml of the fixture's second commit (stage) -> deploy again (changed=0) -> scale_check.yml ->
+deploy.yml of the fixture's second commit (stage) -> deploy again (changed=0) -> rebake.yml (new image,
+template version, instance refresh) -> scale_check.yml ->
 teardown.yml (nothing left: resources, containers, Docker images) -> teardown again (changed=0).
 And: a bake that fails half-way leaves nothing of its builder behind.
 """
@@ -198,7 +199,20 @@ def test_site_deploy_scale_teardown(aws: Endpoint, fleet: Fleet) -> None:
     again = fleet.play("playbooks/deploy.yml", "-e", "site_version=stage")
     assert again.changed == 0, again.recap
     aws.client("autoscaling").set_desired_capacity(AutoScalingGroupName=SPEC["webfleet_asg_name"], DesiredCapacity=1)
-    assert len(fleet.group_instances()) == 1
+    (kept,) = fleet.group_instances()
+
+    # the rebake path: an image of stage, a new template version, the instance replaced by a refresh
+    rebaked = fleet.play("playbooks/rebake.yml", "-e", "site_version=stage")
+    assert rebaked.changed > 0
+    newest = max(fleet.baked_images(), key=lambda i: i["CreationDate"])
+    assert len(fleet.baked_images()) == 2
+    assert {t["Key"]: t["Value"] for t in newest["Tags"]}["webfleet:site-commit"] == manifest["commits"]["v2"]
+    template = aws.client("ec2").describe_launch_template_versions(
+        LaunchTemplateName=SPEC["webfleet_launch_template_name"], Versions=["$Latest"])["LaunchTemplateVersions"][0]
+    assert template["LaunchTemplateData"]["ImageId"] == newest["ImageId"]
+    (replaced,) = fleet.group_instances()
+    assert replaced != kept and fleet.marker(replaced) == "v2" and fleet.in_service() == [replaced]
+    docker_images = [docker_image, {t["Key"]: t["Value"] for t in newest["Tags"]}["webfleet:docker-image"]]
 
     # the lab's scaling check: cpu-high -> 2 InService in the LB, cpu-low -> back to 1
     scaled = fleet.play("playbooks/scale_check.yml")
@@ -210,7 +224,7 @@ def test_site_deploy_scale_teardown(aws: Endpoint, fleet: Fleet) -> None:
     for kind, items in resources(aws).items():
         assert items == [], f"{kind} left after teardown: {items}"
     assert fleet.instance_containers() == []
-    assert not docker("image", "ls", "--quiet", docker_image)
+    assert all(not docker("image", "ls", "--quiet", image) for image in docker_images)
     again = fleet.play("playbooks/teardown.yml")
     assert again.changed == 0, again.recap
 
