@@ -507,9 +507,8 @@ def main() -> None:
         def ready(g: dict[str, Any]) -> bool:
             return asu.in_service_count(g.get("Instances", [])) >= target and lb_in_service(module, g) >= target
 
-        if before == after and not refresh and ready(group):
-            pass  # nothing changed and the group read at the start is ready: no need to read it again
-        else:
+        # nothing changed and the group read at the start is ready already: no need to read it again
+        if before != after or refresh or not ready(group):
             group, secs = module.wait(lambda: read_group(autoscaling, name), ready,
                                       f"{target} InService instances in {name}", p["wait_timeout"], delay=1.0)
             waited += secs
