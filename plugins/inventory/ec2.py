@@ -209,7 +209,7 @@ CONNECTION_KEYS = ("profile", "access_key", "secret_key", "session_token", "endp
 QUERY_KEYS = ("regions", "filters", "include_filters", "exclude_filters", "include_lifecycle_state",
               "include_elb_groups", "endpoint_url", "endpoint_urls", "profile")
 # An inventory should fail fast on a dead endpoint: fewer attempts than a playbook's modules.
-INVENTORY_RETRY = RetryPolicy(max_attempts=5)
+INVENTORY_RETRY = RetryPolicy(max_attempts=5, connection_attempts=2)
 
 
 class RegionRefused(Exception):

@@ -74,6 +74,9 @@ class RetryPolicy:
     """How hard to retry. The defaults suit interactive playbook runs."""
 
     max_attempts: int = 10
+    # attempts when the endpoint cannot be reached at all (None: max_attempts); an inventory asks
+    # for few, so that a dead endpoint costs a second, not the whole backoff
+    connection_attempts: int | None = None
     base_delay: float = 0.3
     max_delay: float = 8.0
     # caps every consistency lag of CONSISTENCY_CODES (tests lower it)
@@ -138,6 +141,9 @@ def call_with_retries(
             if kind is None:
                 raise
             if kind == "transient" and attempt >= policy.max_attempts:
+                raise
+            if kind == "transient" and policy.connection_attempts is not None \
+                    and isinstance(exc, BotoConnectionError) and attempt >= policy.connection_attempts:
                 raise
             if kind == "consistency":
                 allowed = min(policy.max_consistency_seconds, consistency_lag(service, operation, exc))

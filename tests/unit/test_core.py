@@ -190,3 +190,16 @@ def test_module_clients_are_cached_per_service_region_and_policy(monkeypatch: py
     assert module.client("ec2", policy=retries.RetryPolicy(max_consistency_seconds=5)) is bounded
     assert module.client("ec2", policy=retries.RetryPolicy(max_consistency_seconds=6)) is not bounded
     assert [m[2].max_consistency_seconds if m[2] else None for m in made] == [None, 5, 6]
+
+
+def test_connection_attempts_bound_an_unreachable_endpoint_only() -> None:
+    from botocore.exceptions import EndpointConnectionError
+    policy = retries.RetryPolicy(max_attempts=5, connection_attempts=2, sleep=lambda _s: None)
+    call, calls = _flaky([EndpointConnectionError(endpoint_url="http://x")] * 5)
+    with pytest.raises(EndpointConnectionError):
+        retries.call_with_retries("ec2", "DescribeInstances", call, policy)
+    assert calls["n"] == 2
+    # throttling keeps the full budget
+    call, calls = _flaky([client_error("Throttling")] * 4)
+    assert retries.call_with_retries("ec2", "DescribeInstances", call, policy) == "ok"
+    assert calls["n"] == 5
