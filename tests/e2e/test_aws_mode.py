@@ -41,7 +41,8 @@ def test_site_check_in_aws_mode_reads_only(aws: Endpoint, tmp_path: Path) -> Non
     result = run(aws, tmp_path, "site.yml", "--check", "-e", f"site_repo={repo}", inventory=inventory)
     assert result.rc == 0, result.output[-8000:]
     assert "would bake ec2-nginx-ami-" in result.output and "builder EC2 instance" in result.output
-    assert "Site source | Serve" not in result.output  # no sample site, no Docker in AWS mode
+    state = tmp_path / "state"  # no sample site served, nothing of Docker in AWS mode
+    assert not list(state.glob("git-daemon.*.pid")) and not (state / "sample-site").exists()
     assert resources(aws) == before
 
 
