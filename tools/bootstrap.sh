@@ -15,7 +15,8 @@ command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v iptables >/dev/null || need+=(iptables)
 command -v zstd >/dev/null || need+=(zstd)        # Ubuntu's .debs are zstd-compressed
 command -v wrk >/dev/null || need+=(wrk)          # bench/
-command -v git >/dev/null || need+=(git)
+command -v git >/dev/null || need+=(git)          # also git daemon: the sample site for local mode
+command -v pkill >/dev/null || need+=(procps)    # teardown.yml stops that git daemon
 command -v curl >/dev/null || need+=(curl)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
