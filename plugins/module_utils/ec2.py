@@ -180,6 +180,24 @@ def entries_to_permissions(entries: Mapping[RuleKey, str], own_id: str) -> list[
     return perms
 
 
+def entries_to_described(entries: Mapping[RuleKey, str], own_id: str, owner_id: str | None) -> list[dict[str, Any]]:
+    """Normalized entries -> IpPermissions as DescribeSecurityGroups reports them (one per protocol and ports)."""
+    perms: dict[tuple[str, int | None, int | None], dict[str, Any]] = {}
+    for (proto, start, end, kind, src), desc in sorted(entries.items(), key=lambda kv: repr(kv[0])):
+        perm = perms.setdefault((proto, start, end), {
+            "IpProtocol": proto, **({"FromPort": start, "ToPort": end} if start is not None else {}),
+            "IpRanges": [], "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []})
+        extra = {"Description": desc} if desc else {}
+        if kind == "cidr_ip":
+            perm["IpRanges"].append({"CidrIp": src, **extra})
+        elif kind == "cidr_ipv6":
+            perm["Ipv6Ranges"].append({"CidrIpv6": src, **extra})
+        else:
+            pair = {"GroupId": own_id if src == SELF else src, **extra}
+            perm["UserIdGroupPairs"].append({**pair, "UserId": owner_id} if owner_id else pair)
+    return list(perms.values())
+
+
 def diff_entries(current: Mapping[RuleKey, str], desired: Mapping[RuleKey, str] | None,
                  purge: bool) -> tuple[dict[RuleKey, str], dict[RuleKey, str], dict[RuleKey, str]]:
     """(to_add, to_remove, descriptions_to_update); ``desired`` None leaves the rules alone."""

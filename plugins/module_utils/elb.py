@@ -409,6 +409,8 @@ class ELBState:
         self.attributes: dict[str, Any] | None = None
         self.tags: dict[str, str] = {}
         self.health: list[dict[str, Any]] = []
+        # the attributes as ModifyLoadBalancerAttributes answered them (it answers the load balancer's attributes)
+        self.applied_attributes: dict[str, Any] | None = None
 
     @property
     def exists(self) -> bool:
@@ -428,14 +430,19 @@ class ELBState:
         self.description = found[0] if found else None
         return bool(found)
 
-    def read(self, known_tags: Mapping[str, str] | None = None) -> None:
-        """Read the load balancer; ``known_tags``: its tags are these (just applied), no need to read them."""
+    def read(self, known_tags: Mapping[str, str] | None = None,
+             known_attributes: Mapping[str, Any] | None = None) -> None:
+        """Read the load balancer; ``known_tags``, ``known_attributes``: its tags and attributes are these (just
+        applied, or just read), no need to read them."""
         if not self.read_description():
             self.attributes, self.tags, self.health = None, {}, []
             return
-        self.attributes = self.elb.describe_load_balancer_attributes(LoadBalancerName=self.name)[
-            "LoadBalancerAttributes"
-        ]
+        if known_attributes is not None:
+            self.attributes = dict(known_attributes)
+        else:
+            self.attributes = self.elb.describe_load_balancer_attributes(LoadBalancerName=self.name)[
+                "LoadBalancerAttributes"
+            ]
         if known_tags is not None:
             self.tags = dict(known_tags)
         else:
@@ -643,13 +650,21 @@ class ELBState:
             )
             if after["tags"]:
                 kwargs["Tags"] = dict_to_tag_list(after["tags"])
-            elb.create_load_balancer(**kwargs)
+            answer = elb.create_load_balancer(**kwargs)
             self.module.on_failure(
                 f"delete the new load balancer '{name}'", lambda: elb.delete_load_balancer(LoadBalancerName=name)
             )
-            # a new load balancer: its description (listeners, default health check); its tags are the ones
-            # just given; every attribute this module manages is set below (no need to read AWS's defaults)
-            self.read_description()
+            # a new load balancer is what was just asked for (no need to read it back): the subnets, groups
+            # and listeners given, no policies or instances yet, the tags just given; its health check is
+            # configured below whatever AWS's default is, and so is every attribute this module manages.
+            # The load balancer is read once everything is applied.
+            self.description = {
+                "LoadBalancerName": name, "DNSName": (answer or {}).get("DNSName"), "Scheme": after["scheme"],
+                "Subnets": list(after["subnets"]), "SecurityGroups": list(after["security_groups"]),
+                "ListenerDescriptions": [{"Listener": listener_api(item), "PolicyNames": []}
+                                         for item in after["listeners"]],
+                "Policies": {}, "HealthCheck": None, "Instances": [],
+            }
             self.attributes, self.tags, self.health = None, dict(after["tags"]), []
         cur = self.view()
         attach = sorted(set(after["subnets"]) - set(cur["subnets"]))
@@ -665,7 +680,8 @@ class ELBState:
             elb.configure_health_check(LoadBalancerName=name, HealthCheck=health_check_api(after["health_check"]))
         changes = attributes_changes({} if created else cur["attributes"], after["attributes"])
         if changes:
-            elb.modify_load_balancer_attributes(LoadBalancerName=name, LoadBalancerAttributes=changes)
+            answer = elb.modify_load_balancer_attributes(LoadBalancerName=name, LoadBalancerAttributes=changes)
+            self.applied_attributes = (answer or {}).get("LoadBalancerAttributes") or None
         to_set, to_remove = compare_tags(cur["tags"], after["tags"], purge=True)
         if to_set:
             elb.add_tags(LoadBalancerNames=[name], Tags=dict_to_tag_list(to_set))

@@ -361,7 +361,12 @@ def main() -> None:
                     p["wait_timeout"],
                 )
             if before != after:
-                lb.read(known_tags=after["tags"])  # the state after the change (the tags: as just applied)
+                # the state after the change: the tags as just applied; the attributes as read at the start (none
+                # for a new load balancer) updated with ModifyLoadBalancerAttributes's answer, when it was called
+                # (a new load balancer gets every attribute this module manages) or nothing changed them
+                known = {**(lb.attributes or {}), **lb.applied_attributes} if lb.applied_attributes is not None \
+                    else (lb.attributes if before and before["attributes"] == after["attributes"] else None)
+                lb.read(known_tags=after["tags"], known_attributes=known)
             elif result["waited"]:
                 lb.read()  # unchanged: what was read at the start, with the instances' health now
         result.update(result_of(lb))

@@ -355,8 +355,15 @@ def main() -> None:
         # CreateLaunchTemplate answers with the new template; read it again only after other changes
         final = template if created and not modified and not to_delete else \
             ec2.describe_launch_templates(LaunchTemplateIds=[lt_id])["LaunchTemplates"][0]
-        version = ec2.describe_launch_template_versions(
-            LaunchTemplateId=lt_id, Versions=[str(final["DefaultVersionNumber"])])["LaunchTemplateVersions"][0]
+        if final is template and created:  # its one version holds the data just given
+            version = {"LaunchTemplateId": lt_id, "LaunchTemplateName": template["LaunchTemplateName"],
+                       "VersionNumber": template["LatestVersionNumber"], "CreateTime": template.get("CreateTime"),
+                       "CreatedBy": template.get("CreatedBy"), "DefaultVersion": True,
+                       "LaunchTemplateData": desired_data,
+                       **({"VersionDescription": p["version_description"]} if p["version_description"] else {})}
+        else:
+            version = ec2.describe_launch_template_versions(
+                LaunchTemplateId=lt_id, Versions=[str(final["DefaultVersionNumber"])])["LaunchTemplateVersions"][0]
     module.exit(before=before, after=after, changed=before != after or bool(to_delete),
                 launch_template=snake(final), version=snake(version), deleted_versions=to_delete)
 

@@ -127,7 +127,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 alarm:
-  description: The alarm in snake_case (as DescribeAlarms reports it, with tags). The desired definition in check mode.
+  description:
+    - The alarm in snake_case (as DescribeAlarms reports it, with tags). The desired definition in check mode.
+    - A new alarm whose actions include a scaling policy is reported from the definition just put (state
+      C(INSUFFICIENT_DATA), as AWS sets it), without reading it back.
   returned: state=present
   type: dict
   contains:
@@ -171,8 +174,13 @@ def read_alarm(cw: Any, name: str) -> tuple[dict[str, Any] | None, dict[str, str
     return alarm, tag_list_to_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags"))
 
 
-def check_actions(module: AWSModule, desired: dict[str, Any], before: dict[str, Any]) -> None:
-    """Fail naming the parameter when a new action points at an SNS topic or scaling policy that does not exist."""
+def check_actions(module: AWSModule, desired: dict[str, Any], before: dict[str, Any]) -> tuple[str, str] | None:
+    """Fail naming the parameter when a new action points at an SNS topic or scaling policy that does not exist.
+
+    Returns (partition, account) of the caller when a check found a scaling policy: DescribePolicies lists the
+    caller's own policies, so the ARN it answers names the caller's account (an alarm's account). None otherwise.
+    """
+    owner = None
     for key in ACTION_PARAMS:
         for i, arn in enumerate(module.params[key] or []):
             target = action_target(arn)
@@ -188,10 +196,14 @@ def check_actions(module: AWSModule, desired: dict[str, Any], before: dict[str, 
                 else:
                     found = client.describe_policies(AutoScalingGroupName=ids["group"], PolicyNames=[ids["policy"]])
                     if found.get("ScalingPolicies"):
+                        parts = found["ScalingPolicies"][0].get("PolicyARN", "").split(":")
+                        if len(parts) > 4 and parts[1] and parts[4]:
+                            owner = (parts[1], parts[4])
                         continue
             kind = "SNS topic" if service == "sns" else "scaling policy"
             module.fail_param(f"{key}[{i}]", f"no {kind} {arn}; create it first (its ARN comes from "
                                              f"webfleet.aws.{'sns_topic' if service == 'sns' else 'scaling_policy'})")
+    return owner
 
 
 def main() -> None:
@@ -242,8 +254,7 @@ def main() -> None:
     alarm = dict(desired, alarm_name=name, alarm_arn=(current or {}).get("AlarmArn"))
     if current:
         alarm = dict(snake(current), tags=tags)
-    if desired != before:
-        check_actions(module, desired, before)
+    owner = check_actions(module, desired, before) if desired != before else None
     if desired != before and not module.check_mode:
         with module.aws_errors(f"put alarm '{name}'"):
             request = put_alarm_request(name, desired)
@@ -260,9 +271,16 @@ def main() -> None:
                     cw.untag_resource(ResourceARN=arn, TagKeys=to_untag)
                 if to_tag:
                     cw.tag_resource(ResourceARN=arn, Tags=dict_to_tag_list(to_tag))
-            # the alarm as AWS reports it now; its tags are the ones just applied
-            fresh = next(a for a in cw.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm"])["MetricAlarms"]
-                         if a["AlarmName"] == name)
+            if current is None and owner and module.region:
+                # a new alarm is the definition just put, in state INSUFFICIENT_DATA (PutMetricAlarm: "the alarm
+                # state is immediately set to INSUFFICIENT_DATA"); its ARN is the caller's account's
+                partition, account = owner
+                fresh = {k: v for k, v in request.items() if k != "Tags"}
+                fresh.update(AlarmArn=f"arn:{partition}:cloudwatch:{module.region}:{account}:alarm:{name}",
+                             StateValue="INSUFFICIENT_DATA")
+            else:  # the alarm as AWS reports it now; its tags are the ones just applied
+                fresh = next(a for a in cw.describe_alarms(
+                    AlarmNames=[name], AlarmTypes=["MetricAlarm"])["MetricAlarms"] if a["AlarmName"] == name)
             alarm = dict(snake(fresh), tags=after_tags)
     module.exit(before=before, after=desired, alarm=alarm, alarm_arn=alarm.get("alarm_arn"))
 

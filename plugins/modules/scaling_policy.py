@@ -156,7 +156,10 @@ scaling_policy:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none
+from botocore.exceptions import ClientError
+
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, describe_or_none
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
 from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     ADJUSTMENT_TYPES,
     POLICY_TYPES,
@@ -208,9 +211,11 @@ def main() -> None:
     asg = module.client("autoscaling")
     with module.aws_errors(f"describe scaling policy '{name}' of group '{group}'"):
         current = describe_or_none(lambda: read_policy(asg, group, name), "ValidationError")
-        # a policy found proves its group exists; otherwise look the group up (only needed to make one)
-        group_found = current is not None or (p["state"] == "present" and bool(
-            asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group]).get("AutoScalingGroups")))
+        # a policy found proves its group exists. To make one, PutScalingPolicy itself refuses a group that
+        # does not exist (ValidationError "AutoScalingGroup name not found"); check mode makes no call, so
+        # there the group is looked up.
+        group_found = current is not None or p["state"] != "present" or not module.check_mode or bool(
+            asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group]).get("AutoScalingGroups"))
 
     if p["state"] == "absent":
         if current and not module.check_mode:
@@ -218,16 +223,23 @@ def main() -> None:
                 asg.delete_policy(AutoScalingGroupName=group, PolicyName=name)
         module.exit(before=policy_view(current), after={})
 
+    no_group = f"no Auto Scaling group named '{group}' in region {module.region}; create the group first or " \
+               "correct the name"
     if not group_found:
-        module.fail_param("auto_scaling_group", f"no Auto Scaling group named '{group}' in region {module.region}; "
-                                                "create the group first or correct the name")
+        module.fail_param("auto_scaling_group", no_group)
     before = policy_view(current)
     desired = desired_policy_view(p, before)
     arn = (current or {}).get("PolicyARN")
     linked = alarms(current)
     if desired != before and not module.check_mode:
         with module.aws_errors(f"put scaling policy '{name}' on group '{group}'"):
-            answer = asg.put_scaling_policy(**put_policy_request(group, name, desired))
+            try:
+                answer = asg.put_scaling_policy(**put_policy_request(group, name, desired))
+            except ClientError as exc:
+                if current is None and error_code(exc) == "ValidationError" and \
+                        "AutoScalingGroup name not found" in exc.response.get("Error", {}).get("Message", ""):
+                    raise ParamError("auto_scaling_group", no_group) from None
+                raise
         arn = answer.get("PolicyARN") or arn
         linked = alarms(answer) or linked
     module.exit(before=before, after=desired, policy_arn=arn,

@@ -150,11 +150,14 @@ waited:
 import time
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
 from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
     ParamError,
     apply_tags,
     diff_entries,
+    entries_to_described,
     entries_to_permissions,
     entries_view,
     expand_rules,
@@ -235,11 +238,17 @@ def main() -> None:
             module.fail_param(exc.param, exc.problem)
     client = module.client("ec2")
     with module.aws_errors(f"find security group '{p['group_id'] or p['name']}'"):
+        vpc_checked = True  # the VPC is known to exist
         if p["group_id"] or p["vpc_id"]:
             vpc_id = p["vpc_id"]
             group = find_group(client, p["name"], p["group_id"], vpc_id)
-            if group is None and not p["group_id"]:  # a group found in it proves the VPC exists
+            # a group found in it proves the VPC exists; CreateSecurityGroup refuses a VpcId that does not
+            # exist (InvalidVpcID.NotFound, answered as the parameter below), so only check mode, which
+            # creates nothing, looks it up
+            vpc_checked = group is not None or bool(p["group_id"])
+            if not vpc_checked and (module.check_mode or p["state"] == "absent"):
                 find_vpc(client, vpc_id)  # fails naming vpc_id when it does not exist
+                vpc_checked = True
         else:
             vpc_id = find_vpc(client, None)["VpcId"]
             group = find_group(client, p["name"], None, vpc_id)
@@ -255,9 +264,14 @@ def main() -> None:
         cur_in = permissions_to_entries(group.get("IpPermissions", []), own_id) if group else {}
         cur_out = permissions_to_entries(group.get("IpPermissionsEgress", []), own_id) if group else \
             expand_rules(DEFAULT_EGRESS, "rules_egress")
-        if want_in is not None:
-            want_in = resolve_names(client, want_in, own_name, vpc_id, "rules", known=cur_in)
-        want_out = resolve_names(client, want_out, own_name, vpc_id, "rules_egress", known=cur_out)
+        try:
+            if want_in is not None:
+                want_in = resolve_names(client, want_in, own_name, vpc_id, "rules", known=cur_in)
+            want_out = resolve_names(client, want_out, own_name, vpc_id, "rules_egress", known=cur_out)
+        except ParamError:
+            if not vpc_checked:  # names not found in it: the VPC itself may be what is missing
+                find_vpc(client, vpc_id)
+            raise
     if group and p["description"] and p["description"] != group.get("Description"):
         module.warn(f"security group {own_id}: AWS cannot change a description; keeping '{group.get('Description')}'")
     before = view(group, cur_in, cur_out)
@@ -272,8 +286,14 @@ def main() -> None:
     with module.aws_errors(f"{'update' if group else 'create'} security group '{own_name}'"):
         if group is None:
             spec = tag_specifications(["security-group"], p["tags"])
-            own_id = client.create_security_group(GroupName=p["name"], Description=p["description"], VpcId=vpc_id,
-                                                  **({"TagSpecifications": spec} if spec else {}))["GroupId"]
+            try:
+                made = client.create_security_group(GroupName=p["name"], Description=p["description"],
+                                                    VpcId=vpc_id, **({"TagSpecifications": spec} if spec else {}))
+            except ClientError as exc:
+                if error_code(exc) == "InvalidVpcID.NotFound":
+                    raise ParamError("vpc_id", f"VPC {vpc_id} does not exist in this region; check the id") from None
+                raise
+            own_id = made["GroupId"]
             module.on_failure(f"delete security group {own_id}", lambda: client.delete_security_group(GroupId=own_id))
         else:
             apply_tags(client, [own_id], cur_tags, p["tags"], p["purge_tags"])
@@ -289,7 +309,18 @@ def main() -> None:
             if describe:
                 getattr(client, f"update_security_group_rule_descriptions_{kind.lower()}")(
                     GroupId=own_id, IpPermissions=entries_to_permissions(describe, own_id))
-        final = client.describe_security_groups(GroupIds=[own_id])["SecurityGroups"][0]
+        if group is None:
+            # a new group is what was just asked for: no need to read it back
+            owner = made.get("SecurityGroupArn", "").split(":")[4] if made.get("SecurityGroupArn") else None
+            final = {"GroupId": own_id, "GroupName": p["name"], "Description": p["description"], "VpcId": vpc_id,
+                     **({"OwnerId": owner, "SecurityGroupArn": made["SecurityGroupArn"]} if owner else {}),
+                     "IpPermissions": entries_to_described(
+                         result_entries(cur_in, want_in, p["purge_rules"]), own_id, owner),
+                     "IpPermissionsEgress": entries_to_described(
+                         result_entries(cur_out, want_out, p["purge_rules_egress"]), own_id, owner),
+                     "Tags": [{"Key": k, "Value": v} for k, v in after_tags.items()]}
+        else:
+            final = client.describe_security_groups(GroupIds=[own_id])["SecurityGroups"][0]
     module.exit(before=before, after=after, group_id=own_id, security_group=snake(final))
 
 

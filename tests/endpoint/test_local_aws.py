@@ -678,6 +678,29 @@ def test_security_group_in_use_is_not_deleted(aws: Endpoint) -> None:
         "SecurityGroups"]
 
 
+def test_create_security_group_refuses_unknown_vpc(aws: Endpoint) -> None:
+    ec2 = aws.client("ec2")
+    with pytest.raises(ClientError) as exc:
+        ec2.create_security_group(GroupName="lost", Description="lost", VpcId="vpc-0123456789abcdef0")
+    assert error_of(exc) == (400, "InvalidVpcID.NotFound")
+    assert "vpc-0123456789abcdef0" in exc.value.response["Error"]["Message"]
+    assert not ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["lost"]}])["SecurityGroups"]
+
+
+def test_launch_template_tags_stay_out_of_version_data(aws: Endpoint) -> None:
+    ec2 = aws.client("ec2")
+    ec2.create_launch_template(
+        LaunchTemplateName="web-lt", LaunchTemplateData={
+            "ImageId": base_image(aws),
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}]},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "project", "Value": "web"}]}])
+    version = ec2.describe_launch_template_versions(LaunchTemplateName="web-lt")["LaunchTemplateVersions"][0]
+    assert version["LaunchTemplateData"]["TagSpecifications"] == [
+        {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}]
+    template = ec2.describe_launch_templates(LaunchTemplateNames=["web-lt"])["LaunchTemplates"][0]
+    assert template["Tags"] == [{"Key": "project", "Value": "web"}]
+
+
 def test_delete_launch_template_versions_keeps_numbering(aws: Endpoint) -> None:
     make_launch_template(aws)
     ec2 = aws.client("ec2")

@@ -396,3 +396,19 @@ def test_https_listener_with_stickiness_is_idempotent(ansible: Any, aws: Any) ->
     assert listener["Listener"]["InstanceProtocol"] == "HTTP"
     assert "webfleet-lb-cookie-443-300" in listener["PolicyNames"]
     assert rerun["changed"] is False, rerun["diff"]
+
+
+def test_created_and_updated_reported_as_read(ansible: Any, aws: Any) -> None:
+    """A new load balancer is not read back before its changes, nor its attributes after ModifyLoadBalancerAttributes:
+    what the module reports equals what a later full read (check mode) reports."""
+    full = dict(LAB, health_check={"target": "HTTP:80/health", "interval": 10, "timeout": 5},
+                cross_zone_load_balancing=True, connection_draining={"enabled": True, "timeout": 120}, idle_timeout=90)
+    made, read = ansible.run_tasks([task(**full), task(check=True, **full)])
+    assert made["changed"] and not read["changed"], read
+    assert made["load_balancer"] == read["load_balancer"]
+    assert made["load_balancer"]["attributes"]["idle_timeout"] == 90
+    longer = dict(full, idle_timeout=120)
+    changed, read = ansible.run_tasks([task(**longer), task(check=True, **longer)])
+    assert changed["changed"] and not read["changed"], read
+    assert changed["load_balancer"] == read["load_balancer"]
+    assert attributes(aws)["ConnectionSettings"]["IdleTimeout"] == 120

@@ -153,3 +153,18 @@ def test_faults(aws: Any, ansible_faulty: Any) -> None:
     r = ansible_faulty.run_tasks([{"webfleet.aws.launch_template": {"name": NAME, "state": "absent"}}] * 2)
     assert r[0]["changed"] and not r[1]["changed"]
     assert templates(aws) == []
+
+
+def test_created_version_reported_as_described(aws: Any, ansible: Any) -> None:
+    """A new template's version is reported from the create's answer and the data given (no read after it)."""
+    from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+    r = lt(ansible, **args(aws, version_description="first"))
+    assert r["changed"] and not r.get("failed"), r.get("msg")
+    read = camel_dict_to_snake_dict(versions(aws)[0], ignore_list=["Tags"])
+    got = r["version"]
+    for key in ("launch_template_id", "launch_template_name", "version_number", "default_version",
+                "version_description", "created_by"):
+        assert got[key] == read[key], key
+    assert got["launch_template_data"] == read["launch_template_data"], (got, read)
+    assert got["create_time"]

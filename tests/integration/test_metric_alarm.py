@@ -121,3 +121,24 @@ def test_faults(aws, ansible_faulty) -> None:
     got = alarms(aws)
     assert set(got) == {"nginx-cpu-high", "nginx-cpu-low"}
     assert got["nginx-cpu-low"]["Threshold"] == 20.0 and got["nginx-cpu-low"]["OKActions"] == [TOPIC]
+
+
+def test_created_alarm_reported_as_described(aws, ansible) -> None:
+    """A new alarm acting on a scaling policy is reported from its definition (no read after PutMetricAlarm)."""
+    from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+    policy = make_targets(aws)
+    r = run(ansible, dict(HIGH, alarm_actions=[policy, TOPIC], ok_actions=[TOPIC], unit="Percent",
+                          description="CPU high"))
+    assert r["changed"], r
+    read = camel_dict_to_snake_dict(alarms(aws)["nginx-cpu-high"])
+    got = r["alarm"]
+    assert got["alarm_arn"] == read["alarm_arn"] == r["alarm_arn"]
+    assert got["state_value"] == read["state_value"] == "INSUFFICIENT_DATA"
+    assert got["tags"] == {"project": "webfleet"}
+    for key in ("alarm_name", "alarm_description", "metric_name", "namespace", "statistic", "dimensions", "period",
+                "evaluation_periods", "datapoints_to_alarm", "threshold", "comparison_operator", "treat_missing_data",
+                "unit", "actions_enabled"):
+        assert got[key] == read[key], key
+    for key in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
+        assert sorted(got[key]) == sorted(read[key]), key

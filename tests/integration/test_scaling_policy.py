@@ -147,3 +147,9 @@ def test_faults(aws, ansible_faulty) -> None:
     got = policies(aws)
     assert set(got) == {"nginx-scale-out", "nginx-scale-in"}
     assert got["nginx-scale-in"]["StepAdjustments"] == [{"MetricIntervalUpperBound": 0.0, "ScalingAdjustment": -1}]
+
+
+def test_unknown_group_check_mode(aws, ansible) -> None:
+    """Check mode makes no PutScalingPolicy that would refuse the group: the group is looked up instead."""
+    r = run(ansible, dict(OUT, auto_scaling_group="no-such-asg"), check=True)
+    assert r.get("failed") and "auto_scaling_group" in r["msg"] and "no-such-asg" in r["msg"], r

@@ -1,6 +1,8 @@
 """security_group through Ansible against the local endpoint."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 SG = "webfleet.aws.security_group"
@@ -168,4 +170,40 @@ def test_faults_converge(aws, ansible_faulty):
     results = ansible_faulty.run_tasks([{SG: {"name": "inst", "state": "absent"}},
                                         {SG: {"name": "lb", "state": "absent"}}])
     assert not any(r.get("failed") for r in results), results
+    assert groups(aws) == []
+
+
+def test_created_group_reported_as_described(aws, ansible):
+    """A new group is reported from what was asked (no read after the create): as a later read describes it."""
+    from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+    res = ansible.run_tasks([
+        {SG: {"name": "lb", "description": "lb", "rules": LB_RULES, "tags": {"Role": "lb"}}},
+        {SG: {"name": "inst", "description": "inst", "tags": {"Role": "web"}, "rules": [
+            {"proto": "tcp", "ports": [80, 443], "group_name": "lb", "rule_desc": "from the LB"},
+            {"proto": "tcp", "ports": 22, "cidr_ip": ["10.0.0.0/8", "192.168.0.0/16"]},
+            {"proto": "all", "group_name": "inst"}]}},
+    ])
+    for r in res:
+        assert r["changed"], r
+        got = aws.client("ec2").describe_security_groups(GroupIds=[r["group_id"]])["SecurityGroups"][0]
+        read = camel_dict_to_snake_dict({k: v for k, v in got.items() if k != "Tags"})
+        read["tags"] = {t["Key"]: t["Value"] for t in got.get("Tags", [])}
+
+        def canon(group: dict) -> dict:
+            def key(item: object) -> str:
+                return json.dumps(item, sort_keys=True)
+            return {**group, **{name: sorted((dict(p, **{k: sorted(v, key=key) for k, v in p.items()
+                                                       if isinstance(v, list)}) for p in group[name]), key=key)
+                                for name in ("ip_permissions", "ip_permissions_egress")}}
+
+        assert canon(r["security_group"]) == canon(read), (r["security_group"], read)
+
+
+def test_unknown_vpc_named_with_group_name_rules(aws, ansible):
+    res = sg(ansible, name="x", description="x", vpc_id="vpc-00000000",
+             rules=[{"proto": "tcp", "ports": 80, "group_name": "lb"}])
+    assert res.get("failed") and "parameter 'vpc_id'" in res["msg"], res
+    res = sg(ansible, check=True, name="x", description="x", vpc_id="vpc-00000000")
+    assert res.get("failed") and "parameter 'vpc_id'" in res["msg"], res
     assert groups(aws) == []

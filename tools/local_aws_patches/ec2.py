@@ -1,5 +1,6 @@
 """EC2 fidelity patches: CreateImage (snapshot tags, unique and well-formed names) and launch
-template versions (user data, SourceVersion)."""
+templates (the template's tags kept out of the version's data) and their versions (user data,
+SourceVersion)."""
 from __future__ import annotations
 
 import copy
@@ -43,6 +44,21 @@ def apply() -> None:
         return ami
 
     wrap(EC2Backend, "create_image", create_image)
+
+    # AWS: CreateLaunchTemplate's TagSpecifications (resource type launch-template) tag the template;
+    # the version's LaunchTemplateData keeps only its own TagSpecifications (launch-template is not
+    # one of their resource types). moto copied the template's tags into the version's data.
+    def create_launch_template(original: Any, self: EC2Backend, name: str, description: str,
+                               template_data: dict[str, Any], tag_spec: dict[str, Any]) -> Any:
+        specs = template_data.get("TagSpecifications")
+        if specs:
+            kept = [s for s in specs if s.get("ResourceType") != "launch-template"]
+            template_data = {k: v for k, v in template_data.items() if k != "TagSpecifications"}
+            if kept:
+                template_data["TagSpecifications"] = kept
+        return original(self, name, description, template_data, tag_spec)
+
+    wrap(EC2Backend, "create_launch_template", create_launch_template)
 
     # AWS: CreateLaunchTemplateVersion's UserData is base64 like CreateLaunchTemplate's; moto kept it
     # as a plain str and an ASG launching from that version failed (assertion -> HTTP 500).

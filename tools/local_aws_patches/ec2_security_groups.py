@@ -1,6 +1,9 @@
 """EC2 DeleteSecurityGroup refuses a group still in use (400 DependencyViolation), as AWS does:
 by a network interface or a not-terminated instance, by another group's rule, or by a classic
-load balancer (whose network interfaces use it on AWS). moto 5.2.5 deleted it."""
+load balancer (whose network interfaces use it on AWS). moto 5.2.5 deleted it.
+
+EC2 CreateSecurityGroup refuses a VpcId that does not exist (400 InvalidVpcID.NotFound, "The vpc ID
+'vpc-...' does not exist"), as AWS does; moto 5.2.5 made a group in a VPC that is not there."""
 from __future__ import annotations
 
 from typing import Any
@@ -35,8 +38,16 @@ def user_of(backend: Any, group_id: str) -> str | None:
 
 
 def apply() -> None:
-    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
     from moto.ec2.models import EC2Backend
+
+    def create_security_group(original: Any, self: EC2Backend, name: str, description: str,
+                              vpc_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        if vpc_id and vpc_id not in self.vpcs:
+            raise EC2ClientError("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
+        return original(self, name, description, vpc_id, *args, **kwargs)
+
+    wrap(EC2Backend, "create_security_group", create_security_group)
 
     def _delete_security_group(original: Any, self: EC2Backend, vpc_id: str | None, group_id: str) -> None:
         user = user_of(self, group_id)
