@@ -14,9 +14,12 @@ import hashlib
 import re
 from typing import Any, Mapping, Sequence
 
+from botocore.exceptions import ClientError
+
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
 
 PROTOCOLS = ("HTTP", "HTTPS", "TCP", "SSL")
 HTTP_LAYER = frozenset({"HTTP", "HTTPS"})
@@ -411,6 +414,8 @@ class ELBState:
         self.health: list[dict[str, Any]] = []
         # the attributes as ModifyLoadBalancerAttributes answered them (it answers the load balancer's attributes)
         self.applied_attributes: dict[str, Any] | None = None
+        # the options whose ids were left to CreateLoadBalancer to check
+        self.unchecked: set[str] = set()
 
     @property
     def exists(self) -> bool:
@@ -510,8 +515,19 @@ class ELBState:
     def _fail(self, param: str, problem: str) -> None:
         self.module.fail_param(param, problem)
 
+    def _create_checks(self) -> bool:
+        """Does CreateLoadBalancer check the subnet and security group ids (a real create of a new load balancer)?"""
+        return not self.exists and not self.module.check_mode
+
     def resolve_references(self) -> dict[str, Any]:
-        """Subnets, security groups and instances the options name, checked to exist (reads only)."""
+        """Subnets, security groups and instances the options name, checked to exist (reads only).
+
+        Creating a load balancer, CreateLoadBalancer itself refuses subnet and security group ids that do not
+        exist (SubnetNotFound, InvalidSecurityGroup), subnets of several VPCs or two in one zone
+        (InvalidConfigurationRequest) and groups of another VPC (InvalidSecurityGroup): those ids are then not
+        looked up first (``apply`` answers AWS's refusal as the parameter), except in check mode, which creates
+        nothing, and when a group is named (found by name in the subnets' VPC).
+        """
         subnets, vpc = self._resolve_subnets()
         return {"subnets": subnets, "security_groups": self._security_groups(vpc), "instances": self._instances()}
 
@@ -521,6 +537,10 @@ class ELBState:
         current_vpc = (self.description or {}).get("VPCId")
         if p["subnets"] is not None and self.exists and set(p["subnets"]) == set(self.description.get("Subnets") or []):
             return sorted(set(p["subnets"])), current_vpc  # AWS accepted these for this load balancer
+        if p["subnets"] and self._create_checks() and p["security_group_names"] is None \
+                and p["security_group_ids"] is not None:
+            self.unchecked.add("subnets")
+            return sorted(set(p["subnets"])), None
         if p["subnets"] is not None:
             found = require_references(self.ec2, "subnets", "subnet", p["subnets"],
                                        "subnet(s) {ids} not found in this region; check the ids")
@@ -574,6 +594,9 @@ class ELBState:
         groups: set[str] = set()
         if ids and self.exists and set(ids) == set(self.description.get("SecurityGroups") or []):
             groups.update(ids)  # the load balancer has these already: AWS accepted them
+        elif ids and self._create_checks():
+            self.unchecked.add("security_group_ids")
+            groups.update(ids)
         elif ids:
             found = require_references(self.ec2, "security_group_ids", "security_group", ids,
                                        "security group(s) {ids} not found; check the ids and the region")
@@ -650,7 +673,11 @@ class ELBState:
             )
             if after["tags"]:
                 kwargs["Tags"] = dict_to_tag_list(after["tags"])
-            answer = elb.create_load_balancer(**kwargs)
+            try:
+                answer = elb.create_load_balancer(**kwargs)
+            except ClientError as exc:
+                self._refused(exc, after)
+                raise
             self.module.on_failure(
                 f"delete the new load balancer '{name}'", lambda: elb.delete_load_balancer(LoadBalancerName=name)
             )
@@ -697,6 +724,17 @@ class ELBState:
             elb.deregister_instances_from_load_balancer(
                 LoadBalancerName=name, Instances=[{"InstanceId": i} for i in deregister]
             )
+
+    def _refused(self, exc: ClientError, after: Mapping[str, Any]) -> None:
+        """CreateLoadBalancer refused ids that were not looked up first: ParamError naming the option."""
+        code, message = error_code(exc), exc.response.get("Error", {}).get("Message", "")
+        if "subnets" in self.unchecked and code in ("SubnetNotFound", "InvalidConfigurationRequest"):
+            raise ParamError("subnets", f"AWS refused subnet(s) {', '.join(after['subnets'])}: {message} "
+                                        "Give existing subnets of one VPC, one per Availability Zone") from None
+        if "security_group_ids" in self.unchecked and code == "InvalidSecurityGroup":
+            groups = ", ".join(after["security_groups"])
+            raise ParamError("security_group_ids", f"AWS refused security group(s) {groups}: {message} "
+                                                   "Give groups of the load balancer's VPC") from None
 
     def _apply_listeners(self, current: list[dict[str, Any]], desired: list[dict[str, Any]]) -> None:
         elb, name = self.elb, self.name

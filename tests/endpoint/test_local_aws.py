@@ -55,6 +55,36 @@ def test_clb_gets_default_health_check(aws: Endpoint) -> None:
     }
 
 
+def clb_create_error(aws: Endpoint, **kwargs: Any) -> tuple[int, str]:
+    with pytest.raises(ClientError) as exc:
+        aws.client("elb").create_load_balancer(LoadBalancerName="refused", Listeners=[
+            {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}], **kwargs)
+    assert not aws.client("elb").describe_load_balancers()["LoadBalancerDescriptions"]
+    return error_of(exc)
+
+
+def test_clb_create_refuses_unknown_or_misplaced_references(aws: Endpoint) -> None:
+    ec2 = aws.client("ec2")
+    subnets = default_subnets(aws)
+    first = subnets[0]["SubnetId"]
+    vpc = subnets[0]["VpcId"]
+    assert clb_create_error(aws, Subnets=["subnet-0123456789abcdef0"]) == (400, "SubnetNotFound")
+    other_vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    elsewhere = ec2.create_subnet(VpcId=other_vpc, CidrBlock="10.9.1.0/24",
+                                  AvailabilityZone=subnets[1]["AvailabilityZone"])["Subnet"]["SubnetId"]
+    assert clb_create_error(aws, Subnets=[first, elsewhere]) == (409, "InvalidConfigurationRequest")
+    same_zone = ec2.create_subnet(VpcId=vpc, CidrBlock="172.31.200.0/24",
+                                  AvailabilityZone=subnets[0]["AvailabilityZone"])["Subnet"]["SubnetId"]
+    assert clb_create_error(aws, Subnets=[first, same_zone]) == (409, "InvalidConfigurationRequest")
+    assert clb_create_error(aws, Subnets=[first], SecurityGroups=["sg-0123456789abcdef0"]) == \
+        (400, "InvalidSecurityGroup")
+    foreign = ec2.create_security_group(GroupName="foreign", Description="x", VpcId=other_vpc)["GroupId"]
+    assert clb_create_error(aws, Subnets=[first], SecurityGroups=[foreign]) == (400, "InvalidSecurityGroup")
+    own = ec2.create_security_group(GroupName="own", Description="x", VpcId=vpc)["GroupId"]
+    aws.client("elb").create_load_balancer(LoadBalancerName="made", Subnets=[first], SecurityGroups=[own], Listeners=[
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}])
+
+
 @pytest.mark.parametrize("region,zone_id", [("us-east-1", "Z35SXDOTRQ7X7K"), ("eu-west-1", "Z32O12XQLNTSW2")])
 def test_clb_dns_name_and_hosted_zone_follow_region(aws: Endpoint, region: str, zone_id: str) -> None:
     lb = make_clb(aws, region=region)

@@ -412,3 +412,33 @@ def test_created_and_updated_reported_as_read(ansible: Any, aws: Any) -> None:
     assert changed["changed"] and not read["changed"], read
     assert changed["load_balancer"] == read["load_balancer"]
     assert attributes(aws)["ConnectionSettings"]["IdleTimeout"] == 120
+
+
+def test_create_refusals_named_as_the_parameter(ansible: Any, aws: Any) -> None:
+    """Creating, the subnet and group ids are left to CreateLoadBalancer to check; its refusals name the option.
+    Check mode (no create) looks them up."""
+    ec2 = aws.client("ec2")
+    zones = default_subnets(aws)
+    first, second = (zones[z] for z in sorted(zones)[:2])
+    vpc = ec2.describe_subnets(SubnetIds=[first])["Subnets"][0]["VpcId"]
+    own = ec2.create_security_group(GroupName="own", Description="lb", VpcId=vpc)["GroupId"]
+    other_vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    foreign = ec2.create_security_group(GroupName="foreign", Description="lb", VpcId=other_vpc)["GroupId"]
+    same_zone = ec2.create_subnet(VpcId=vpc, CidrBlock="172.31.200.0/24",
+                                  AvailabilityZone=sorted(zones)[0])["Subnet"]["SubnetId"]
+    before = snapshot(aws)
+    cases = [
+        ({"subnets": [first, "subnet-0123456789abcdef0"], "security_group_ids": [own]}, "subnets",
+         "subnet-0123456789abcdef0"),
+        ({"subnets": [first, same_zone], "security_group_ids": [own]}, "subnets", same_zone),
+        ({"subnets": [first, second], "security_group_ids": [foreign]}, "security_group_ids", foreign),
+        ({"subnets": [first, second], "security_group_ids": ["sg-0123456789abcdef0"]}, "security_group_ids",
+         "sg-0123456789abcdef0"),
+    ]
+    results = ansible.run_tasks([task(**dict(LAB, **args)) for args, _, _ in cases]
+                                + [task(check=True, **dict(LAB, **args)) for args, _, _ in cases])
+    for res, (_, param, word) in zip(results, cases + cases):
+        assert res.get("failed") and f"parameter '{param}'" in res["msg"] and word in res["msg"], res["msg"]
+    assert snapshot(aws) == before
+    made = ansible.run_tasks([task(**dict(LAB, subnets=[first, second], security_group_ids=[own]))])[0]
+    assert made["changed"] and made["load_balancer"]["security_groups"] == [own], made

@@ -76,6 +76,52 @@ def apply() -> None:
 
     wrap(ELBBackend, "create_load_balancer", create_load_balancer)
 
+    # AWS (CreateLoadBalancer's documented errors): an unknown subnet answers 400 SubnetNotFound,
+    # subnets of several VPCs or two subnets in one Availability Zone ("one subnet per Availability
+    # Zone") 409 InvalidConfigurationRequest, a security group that does not exist in the load
+    # balancer's VPC 400 InvalidSecurityGroup. moto answered EC2's InvalidSubnetID.NotFound, took two
+    # subnets of a zone or of different VPCs, and accepted any VPC's group (unknown ones as ValidationError).
+    class InvalidConfigurationRequest(ELBClientError):
+        code = "InvalidConfigurationRequest"
+
+        def __init__(self, message: str) -> None:
+            super().__init__(message)
+
+    def check_create_references(original: Any, self: ELBBackend, name: str, zones: list[str],
+                                ports: list[dict[str, Any]], scheme: str = "internet-facing",
+                                subnets: list[str] | None = None,
+                                security_groups: list[str] | None = None) -> LoadBalancer:
+        from moto.ec2.exceptions import InvalidSubnetIdError
+        from moto.ec2.models import ec2_backends
+
+        ec2 = ec2_backends[self.account_id][self.region_name]
+        vpc_id = None
+        if subnets:
+            found = []
+            for subnet_id in subnets:
+                try:
+                    found.append(ec2.get_subnet(subnet_id))
+                except InvalidSubnetIdError:
+                    raise ELBClientError("SubnetNotFound",
+                                         "One or more of the specified subnets do not exist.") from None
+            if len({s.vpc_id for s in found}) > 1:
+                raise InvalidConfigurationRequest("The subnets must all belong to the same VPC.")
+            zones_seen = [s.availability_zone for s in found]
+            if len(set(zones_seen)) < len(zones_seen):
+                raise InvalidConfigurationRequest("ELB cannot be attached to multiple subnets in the same AZ.")
+            vpc_id = found[0].vpc_id
+        elif zones:
+            defaults = ec2.get_default_subnets()
+            vpc_id = next((defaults[z].vpc_id for z in zones if z in defaults), None)
+        for group_id in security_groups or []:
+            group = ec2.get_security_group_from_id(group_id)
+            if group is None or (vpc_id and group.vpc_id != vpc_id):
+                raise ELBClientError("InvalidSecurityGroup",
+                                     "One or more of the specified security groups do not exist.")
+        return original(self, name, zones, ports, scheme, subnets, security_groups)
+
+    wrap(ELBBackend, "create_load_balancer", check_create_references)
+
     # AWS: a policy name is unique per LB; creating it again answers 400 DuplicatePolicyName
     # (moto appended a second policy of the same name, or ignored the call).
     def refuse_duplicate(original: Any, self: ELBBackend, load_balancer_name: str, policy_name: str,
