@@ -64,7 +64,8 @@ notes:
     one by hand does not detach it from the group, and the group's ELB health check (if used) may then replace it.
   - Supports check mode and diff mode (the load balancers the instance is registered with, before and after).
     In check mode nothing is registered or deregistered; when nothing would change, O(wait) still waits (it only
-    reads), so a task with check_mode set to true waits for an instance that something else - an Auto Scaling group - registered.
+    reads), so a task in check mode waits for an instance that something else (an Auto Scaling group)
+    registered.
 """
 
 EXAMPLES = r"""
