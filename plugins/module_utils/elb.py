@@ -14,10 +14,8 @@ import hashlib
 import re
 from typing import Any, Mapping, Sequence
 
-from botocore.exceptions import ClientError
-
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ClientError, ParamError, describe_or_none
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
 

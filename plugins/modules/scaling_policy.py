@@ -156,9 +156,12 @@ scaling_policy:
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, describe_or_none
+from ansible_collections.webfleet.aws.plugins.module_utils.core import (
+    AWSModule,
+    ClientError,
+    ParamError,
+    describe_or_none,
+)
 from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
 from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     ADJUSTMENT_TYPES,

@@ -150,9 +150,7 @@ waited:
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ClientError, snake
 from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
     ParamError,
     apply_tags,
