@@ -137,3 +137,12 @@ class AnsibleRunner:
     def module(self, name: str, /, check: bool = False, diff: bool = False, **args: Any) -> dict[str, Any]:
         """Run one module of this collection (``name`` without the namespace)."""
         return self.run_tasks([{f"webfleet.aws.{name}": args}], check=check, diff=diff)[0]
+
+
+def assert_refused(res: dict[str, Any], param: str, words: str, by_ansible: bool = False) -> None:
+    """A task failed on bad input without changing anything, and its message names ``param`` and ``words``.
+    ``by_ansible``: Ansible's own argument checks (choices, types) refused it, worded their own way."""
+    assert res.get("failed") is True and not res.get("changed"), res
+    assert param in res["msg"] and words in res["msg"], res["msg"]
+    if not by_ansible:
+        assert f"parameter '{param}'" in res["msg"] and res.get("parameter") == param, res
