@@ -146,3 +146,11 @@ def assert_refused(res: dict[str, Any], param: str, words: str, by_ansible: bool
     assert param in res["msg"] and words in res["msg"], res["msg"]
     if not by_ansible:
         assert f"parameter '{param}'" in res["msg"] and res.get("parameter") == param, res
+
+
+def module_task(module: str, check: bool = False, **args: Any) -> dict[str, Any]:
+    """One task of ``module`` with diff on (and check mode when ``check``), for AnsibleRunner.run_tasks."""
+    out: dict[str, Any] = {module: args, "diff": True}
+    if check:
+        out["check_mode"] = True
+    return out

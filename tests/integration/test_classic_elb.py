@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from harness import module_task
 
 NAME = "nginx-lb"
 MOD = "webfleet.aws.classic_elb"
@@ -30,10 +31,7 @@ def attributes(aws: Any, name: str = NAME) -> dict[str, Any]:
 
 
 def task(check: bool = False, **args: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {MOD: args, "diff": True}
-    if check:
-        out["check_mode"] = True
-    return out
+    return module_task(MOD, check, **args)
 
 
 def default_subnets(aws: Any) -> dict[str, str]:

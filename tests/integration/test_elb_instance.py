@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import AnsibleRunner, assert_refused
+from harness import AnsibleRunner, assert_refused, module_task
 
 MOD = "webfleet.aws.elb_instance"
 LBS = ["nginx-lb", "other-lb"]
@@ -16,10 +16,7 @@ UNKNOWN_INSTANCE = "i-0123456789abcdef0"
 
 
 def task(check: bool = False, **args: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {MOD: args, "diff": True}
-    if check:
-        out["check_mode"] = True
-    return out
+    return module_task(MOD, check, **args)
 
 
 def setup_fleet(aws: Any, count: int = 2) -> list[str]:

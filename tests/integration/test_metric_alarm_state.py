@@ -7,17 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import AnsibleRunner, assert_refused
+from harness import AnsibleRunner, assert_refused, module_task
 
 MOD = "webfleet.aws.metric_alarm_state"
 GROUP = "nginx-asg"
 
 
 def task(check: bool = False, **args: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {MOD: args, "diff": True}
-    if check:
-        out["check_mode"] = True
-    return out
+    return module_task(MOD, check, **args)
 
 
 def put_alarm(aws: Any, name: str, operator: str, threshold: float, actions: list[str] | None = None,
