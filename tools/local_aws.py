@@ -86,6 +86,7 @@ Tests: tests/endpoint/test_local_aws.py, tests/endpoint/test_instance_containers
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import signal
 import subprocess
@@ -183,10 +184,23 @@ def serve(host: str, port: int, network: str) -> None:
     os._exit(0)
 
 
+def moto_missing() -> str | None:
+    """What to install when this Python has no moto (the local mode's own requirement)."""
+    if importlib.util.find_spec("moto") is not None:
+        return None
+    requirements = Path(__file__).resolve().parent.parent / "requirements-local.txt"
+    return (f"the local AWS endpoint needs moto, which {sys.executable} does not have: "
+            f"{sys.executable} -m pip install -r {requirements}")
+
+
 def start(host: str, port: int, network: str, timeout: float = 30.0) -> int:
     if answers(host, port):
         print(f"local AWS endpoint already answers on {url(host, port)}")
         return 0
+    missing = moto_missing()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 1
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     log = open(STATE_DIR / f"local_aws.{port}.log", "ab")
     proc = subprocess.Popen(
