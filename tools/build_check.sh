@@ -34,11 +34,12 @@ echo "    contents by top-level entry: $(awk -F/ '{print $1}' <<<"$listing" | so
 # Installed as a user installs it (dependencies come from the `ansible` package here: Galaxy is out of
 # reach), used from an empty directory with no ansible.cfg and no inventory.
 installed="$work/installed"
-ansible-galaxy collection install --no-deps -p "$installed" "$tarball" >/dev/null
 mkdir "$work/empty"
 cd "$work/empty"
-unset ANSIBLE_CONFIG
+unset ANSIBLE_CONFIG  # not the checkout's: it puts the checkout itself on the collections path
 export ANSIBLE_COLLECTIONS_PATH="$installed" ANSIBLE_NOCOLOR=1
+ansible-galaxy collection install --no-deps -p "$installed" "$tarball" >/dev/null
+[ -f "$installed/ansible_collections/webfleet/aws/MANIFEST.json" ] || { echo "the tarball did not install into $installed" >&2; exit 1; }
 count=0
 for m in $(sed -n 's#^plugins/modules/\([a-z_0-9]*\)\.py$#\1#p' <<<"$listing"); do
   ansible-doc "webfleet.aws.$m" >/dev/null
