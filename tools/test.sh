@@ -38,7 +38,7 @@ stage "sanity: compile and validate-modules (ansible-test)"
 bash tools/sanity.sh
 took
 
-stage "build: the collection tarball installs and its plugins load"
+stage "build: the tarball (contents), installed with --no-deps: plugins and roles load, webfleet.aws.site + teardown from an empty directory"
 bash tools/build_check.sh
 took
 
