@@ -65,6 +65,22 @@ def inventory(endpoint: Endpoint, tmp_path: Path, config: dict[str, Any], *args:
     return Inventory(json.loads(proc.stdout))
 
 
+def refresh(endpoint: Endpoint, tmp_path: Path, config: dict[str, Any]) -> Inventory:
+    """The inventory read again from AWS, the cache refreshed: ansible-inventory --flush-cache from
+    ansible-core 2.19; before, only ansible-playbook has --flush-cache (then list from the new cache)."""
+    if ansible_core_version() >= "2.19":
+        return inventory(endpoint, tmp_path, config, "--flush-cache")
+    config_path = tmp_path / "test.ec2.yml"
+    config_path.write_text(yaml.safe_dump({"plugin": "webfleet.aws.ec2", **config}))
+    play = tmp_path / "noop.yml"
+    play.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": []}]))
+    env = {**os.environ, **endpoint.env, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}
+    proc = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "--flush-cache", "-i",
+                           str(config_path), str(play)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return inventory(endpoint, tmp_path, config)
+
+
 def image_id(ec2: Any) -> str:
     return ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
 
@@ -227,7 +243,9 @@ def test_keyed_groups_compose_and_groups(aws: Endpoint, tmp_path: Path, fleet: d
     assert inv.hosts("type_m5_large") == {"beta"}
     assert inv.hosts("type_t3_micro") == asg_members
     assert inv.hosts("member_web_asg") == {ids[i] for i in fleet["asg"]["web-asg"]}
-    assert inv.hosts("member_none") == {"alpha", "beta"}
+    # default_value stands for a null key from ansible-core 2.19; before, only for an empty string
+    none_members = {"alpha", "beta"} if ansible_core_version() >= "2.19" else set()
+    assert inv.hosts("member_none") == none_members
     assert inv.hosts("big") == {"beta"} and inv.hosts("in_asg") == asg_members
     for hv in inv.hostvars.values():
         assert hv["ansible_host"] == hv["private_ip_address"]
@@ -277,7 +295,7 @@ def test_cache_round_trip(aws: Endpoint, tmp_path: Path, fleet: dict[str, Any]) 
     assert "beta" in inv.hostvars and inv.hosts("elb_web_lb") == {"alpha"}
     assert inv.hosts("role_db") == {"alpha"} and inv.hosts("serving")
 
-    refreshed = inventory(aws, tmp_path, cfg, "--flush-cache")
+    refreshed = refresh(aws, tmp_path, cfg)
     assert "beta" not in refreshed.hostvars and "alpha" in refreshed.hostvars
     again = inventory(aws, tmp_path, cfg)  # the refreshed data is what is cached now
     assert again.raw == refreshed.raw
@@ -469,7 +487,7 @@ def test_cache_files_are_private_issue10_item14(aws: Endpoint, tmp_path: Path) -
     proc = run_inventory(aws, tmp_path, {**CACHED, "cache_connection": str(shared)})
     assert proc.returncode == 0, proc.stderr
     assert shared.stat().st_mode & 0o777 == 0o755
-    assert str(shared) in " ".join(proc.stderr.split()) and "0755" in proc.stderr
+    assert str(shared) in "".join(proc.stderr.split()) and "0755" in proc.stderr  # (wrapped at any character)
     ours = [f for f in shared.iterdir() if f.name != "notes.txt"]
     assert len(ours) == 1 and ours[0].stat().st_mode & 0o777 == 0o600
 
