@@ -64,13 +64,16 @@ run_version() {
     echo "== ansible-core $version: $venv/bin/ansible-playbook reports $used"
     [ "$used" = "$version" ] || { echo "expected ansible-core $version, the venv has '$used'"; exit 1; }
     PATH="$venv/bin:$PATH" bash tools/sanity.sh || { echo "sanity failed"; exit 1; }
+    echo "sanity took $(( $(date +%s) - start )) s"
     PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$top/collections:$cache/collections" \
       WEBFLEET_EXPECT_ANSIBLE_CORE=$version "$venv/bin/python" -m pytest -n 2 -q "${TESTS[@]}"
   } > "$log" 2>&1 || status=1
-  local took=$(( $(date +%s) - start )) summary
+  local took=$(( $(date +%s) - start )) summary sanity
   summary=$(grep -E '^[0-9]+ (passed|failed)|^(FAILED|ERROR) |sanity failed|expected ansible-core' "$log" | tail -n 1)
+  sanity=$(sed -n 's/^sanity took \([0-9]*\) s$/\1/p' "$log")
   if [ $status -eq 0 ]; then
-    printf 'matrix: ansible-core %-8s passed  %4s s  (ansible-playbook/-inventory %s; %s)\n' "$version" "$took" "$used" "$summary"
+    printf 'matrix: ansible-core %-8s passed  %4s s  (ansible-playbook/-inventory %s; sanity %s s; pytest %s)\n' \
+      "$version" "$took" "$used" "$sanity" "$summary"
   else
     printf 'matrix: ansible-core %-8s FAILED  %4s s  (%s; log: %s)\n' "$version" "$took" "$summary" "$log"
   fi
