@@ -3,12 +3,27 @@ proxy in front of it, and runners that send tasks through Ansible (see harness.p
 """
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from harness import ROOT, AnsibleRunner, Endpoint, free_port, spawn
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ansible_under_test() -> None:
+    """tools/matrix.sh sets WEBFLEET_EXPECT_ANSIBLE_CORE: the ansible-playbook and ansible-inventory the
+    tests run (those next to this Python, see harness.py) must then be exactly that version."""
+    expected = os.environ.get("WEBFLEET_EXPECT_ANSIBLE_CORE")
+    if not expected:
+        return
+    for tool in ("ansible-playbook", "ansible-inventory"):
+        path = Path(sys.executable).parent / tool
+        first = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=True).stdout
+        assert f"[core {expected}]" in first.splitlines()[0], f"{path} is not ansible-core {expected}: {first}"
 
 
 @pytest.fixture(scope="session")

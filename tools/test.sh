@@ -50,6 +50,10 @@ stage "pytest: unit, local AWS endpoint, modules and inventory through Ansible, 
 pytest -n 2 -q tests/unit tests/web/test_site_fixture.py tests/endpoint tests/integration tests/e2e
 took
 
+stage "matrix: ansible-core 2.17, 2.18, 2.19"
+bash tools/matrix.sh
+took
+
 stage "molecule: web tier on Debian 12 (systemd) and Ubuntu 24.04 (no systemd), verified over HTTP"
 bash tests/web/run_molecule.sh
 took

@@ -19,7 +19,16 @@ description:
   - With O(cache), the cache holds the normalised instance records (plain JSON data) and the inventory is built
     from them by the same code as a live run, so hosts, groups, hostvars and the results of O(compose),
     O(groups) and O(keyed_groups) are identical whether served live or from cache.
-    The cache key includes the options that change what is queried (regions, filters, endpoints, ...).
+    The cache key includes the options that change what is queried (regions, filters, endpoints, ...) and a
+    digest of whose credentials are used (access key id, profile and what the shared files say it is, role
+    and web identity environment variables; never a secret), so another account within O(cache_timeout)
+    does not get the first one's hosts.
+  - With a file cache plugin (C(ansible.builtin.jsonfile), ...) the plugin's cache files are mode 0600 and the
+    cache directory 0700 when the plugin makes it or when it holds nothing but inventory cache files (a directory
+    shared with other files keeps its mode, with a warning).
+  - Every value that comes from AWS (tag keys and values, every other host variable, host names) is marked
+    unsafe, live and from the cache, on every supported ansible-core, so Ansible never templates it; a tag
+    whose value is a Jinja template (a lookup running a command, say) stays text when a play reads it.
   - The configuration file name must end in C(ec2.yml) or C(ec2.yaml).
 author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
@@ -161,18 +170,22 @@ cache_timeout: 300
 
 import hashlib
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Mapping
 
 from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError, AnsibleUndefinedVariable
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import AnsibleUnsafeText, wrap_var
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import (
     BOTO3_IMPORT_ERROR,
     HAS_BOTO3,
     MissingRegionError,
     aws_client,
+    credentials_identity,
     session_region,
 )
 from ansible_collections.webfleet.aws.plugins.module_utils.inventory_ec2 import (
@@ -215,6 +228,32 @@ INVENTORY_RETRY = RetryPolicy(max_attempts=5, connection_attempts=2)
 
 class RegionRefused(Exception):
     """The region answered AuthFailure/OptInRequired/UnauthorizedOperation."""
+
+
+def unsafe(value: Any, memo: dict[str, Any]) -> Any:
+    """``wrap_var`` for the JSON data of a record: every string, dictionary keys included, marked unsafe.
+
+    Whatever AWS returns is data, never a template: without the mark, ansible-core before 2.19
+    templates a host variable when a play reads it, so a tag ``{{ lookup('pipe', ...) }}`` set by
+    anyone who may tag an instance would run on the controller (2.19 untrusts such strings by
+    itself; there the mark is a no-op that strips any trust tag). Records hold only dicts, lists,
+    strings, numbers, booleans and None: this walks exactly those and hands anything else to
+    wrap_var. ``memo`` maps a string to its unsafe copy: records repeat most of their strings (the
+    keys, types, zones, VPCs), and reusing copies makes this ~5x faster than wrap_var.
+    """
+    cls = type(value)
+    if cls is str:
+        wrapped = memo.get(value)
+        if wrapped is None:
+            wrapped = memo[value] = AnsibleUnsafeText(value)
+        return wrapped
+    if cls is dict:
+        return {unsafe(k, memo): unsafe(v, memo) for k, v in value.items()}
+    if cls is list:
+        return [unsafe(v, memo) for v in value]
+    if value is None or cls is int or cls is bool or cls is float:
+        return value
+    return wrap_var(value)
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -364,6 +403,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         names = unique_hostnames([c[0] for c in chosen], [r["instance_id"] for r in records])
         inventory.add_group("aws_ec2")
         known_groups: set[str] = {"aws_ec2"}
+        memo: dict[str, Any] = {}
 
         def group(name: str, host: str) -> None:
             if name not in known_groups:
@@ -371,14 +411,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 known_groups.add(name)
             inventory.add_child(name, host)
 
-        for record, name, (_, address) in zip(records, names, chosen):
-            hostvars = {f"{prefix}{k}{suffix}": v for k, v in record.items()} if prefix or suffix else dict(record)
-            hostvars["ansible_host"] = address
+        for plain, plain_name, (_, address) in zip(records, names, chosen):
+            # Live or from the cache, everything from AWS reaches Ansible marked unsafe: host variables,
+            # the host's name (a tag:Name preference) and so whatever compose/groups/keyed_groups read.
+            # The records themselves stay plain: they are what the cache stores.
+            record, name = unsafe(plain, memo), unsafe(plain_name, memo)
+            hostvars = {f"{prefix}{k}{suffix}": v for k, v in record.items()} if prefix or suffix else record
+            hostvars["ansible_host"] = unsafe(address, memo)
             inventory.add_host(name, group="aws_ec2")
             host = inventory.get_host(name)
             if isinstance(getattr(host, "vars", None), dict):
-                # The records are plain JSON data from the API: strings untrusted as templates, which is what
-                # set_variable would make of them, minus a per-value deep visit (a third of the build time).
+                # Already unsafe, so what set_variable would make of them, minus its per-value deep
+                # visit (a third of the build time).
                 host.vars.update(hostvars)
             else:
                 for key, value in hostvars.items():
@@ -440,10 +484,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         raise outcome[1]
 
     def _engine(self, kind: str, expression: Any, variables: Mapping[str, Any]) -> Any:
-        self.templar.available_variables = variables
+        templar = self.templar
+        templar.available_variables = variables
+        if hasattr(templar, "evaluate_expression"):  # ansible-core 2.19+
+            if kind == "conditional":
+                return templar.evaluate_conditional(expression)
+            return templar.evaluate_expression(expression)
+        # Before 2.19, as Constructable does it there: a conditional is an if-block, an expression
+        # a {{ }} template, with lookups disabled.
         if kind == "conditional":
-            return self.templar.evaluate_conditional(expression)
-        return self.templar.evaluate_expression(expression)
+            return boolean(templar.template(f"{{% if {expression} %}} True {{% else %}} False {{% endif %}}"))
+        return templar.template(f"{{{{ {expression} }}}}", disable_lookups=True)
 
     def _compose(self, template: Any, variables: Any, disable_lookups: Any = ...) -> Any:
         if self.get_option("use_extra_vars"):
@@ -468,13 +519,64 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if result:
                 self.inventory.add_child(self.inventory.add_group(group_name), host)
 
-    # ------------------------------------------------------------------ entry
+    # ------------------------------------------------------------------ cache key
     def _cache_key(self, path: str, regions: list[str]) -> str:
         query = {k: self.get_option(k) for k in QUERY_KEYS}
         query["regions"] = regions
+        # Whose hosts: another account (keys, profile, role) within the cache timeout misses the cache.
+        # Only a digest of it is in the key (and so in the file name), never a secret.
+        query["identity"] = credentials_identity(self._connection())
         digest = hashlib.sha256(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:10]
         return f"{self.get_cache_key(path)}_{digest}"
 
+    # ------------------------------------------------------------------ cache files
+    # ansible-core's file caches (jsonfile, yaml, ...) make their directory with the umask's mode (0755)
+    # and chmod every file they write to 0644: anyone on the controller could read the fleet. This
+    # plugin's files are 0600, in a directory it makes 0700 (and tightens to 0700 when it holds nothing
+    # but inventory cache files, e.g. one an older version made); a directory shared with other things
+    # (cache_connection: /tmp) is left as it is, with a warning.
+    def _cache_dir(self) -> str | None:
+        """The directory of a file cache plugin (jsonfile, yaml, ...); None for others (memory, redis)."""
+        plugin = getattr(getattr(self, "_cache", None), "_plugin", None)
+        directory = getattr(plugin, "_cache_dir", None)
+        return directory if isinstance(directory, str) and os.path.isdir(directory) else None
+
+    def _secure_cache_dir(self) -> None:
+        directory = self._cache_dir()
+        if not directory:
+            return
+        st = os.stat(directory)
+        if not st.st_mode & 0o077:
+            return
+        prefix = self.get_option("cache_prefix") or ""
+        entries = os.listdir(directory)
+        if st.st_uid == os.geteuid() and (not entries or (prefix and all(n.startswith(prefix) for n in entries))):
+            os.chmod(directory, 0o700)
+        else:
+            self.display.warning(f"{self.NAME}: the inventory cache directory {directory} is readable by others "
+                                 f"(mode {st.st_mode & 0o777:04o}) and holds other files; the plugin's cache files "
+                                 "are 0600, but a directory of their own (mode 0700) is safer")
+
+    def _secure_cache_files(self) -> None:
+        """0600 for every file of this plugin in the cache directory (the names carry the plugin's name;
+        how a key becomes a file name differs between ansible-core versions)."""
+        directory = self._cache_dir()
+        if not directory:
+            return
+        for entry in os.scandir(directory):
+            if f"{self.NAME}_" in entry.name and entry.is_file(follow_symlinks=False) \
+                    and entry.stat(follow_symlinks=False).st_mode & 0o077:
+                os.chmod(entry.path, 0o600)
+
+    def update_cache_if_changed(self) -> None:
+        super().update_cache_if_changed()
+        self._secure_cache_files()
+
+    def set_cache_plugin(self) -> None:
+        super().set_cache_plugin()
+        self._secure_cache_files()
+
+    # ------------------------------------------------------------------ entry
     def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
         super().parse(inventory, loader, path, cache)
         self._paths: dict[str, Any] = {}
@@ -487,6 +589,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         regions = self._regions(path)
 
         use_cache = bool(self.get_option("cache"))
+        if use_cache:
+            self._secure_cache_dir()
         key = self._cache_key(path, regions) if use_cache else ""
         records = None
         if use_cache and cache:

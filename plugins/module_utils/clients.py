@@ -8,6 +8,8 @@ inventory plugin; see the ``webfleet.aws.connection`` doc fragment.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from typing import Any, Mapping
 
@@ -16,6 +18,8 @@ from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryP
 try:
     import boto3
     import botocore
+    import botocore.configloader
+    import botocore.session
     from botocore.config import Config
 
     HAS_BOTO3 = True
@@ -70,6 +74,54 @@ def session_region(options: Mapping[str, Any]) -> str | None:
     """The region named by the options, the environment or the profile (None when none does)."""
     conn = resolve_connection(options)
     return conn["region"] or _session(conn).region_name
+
+
+# Environment variables that choose credentials outside the connection options (roles, web identity,
+# container credentials, other credentials/config files).
+IDENTITY_ENV = ("AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")
+# Profile settings that say whose credentials a profile gives (never the secret).
+PROFILE_IDENTITY_KEYS = ("aws_access_key_id", "role_arn", "source_profile", "credential_source",
+                         "credential_process", "web_identity_token_file", "sso_account_id", "sso_role_name",
+                         "sso_session", "sso_start_url")
+
+
+def _profile_identity(profile: str | None, depth: int = 0) -> dict[str, Any]:
+    """The identity settings of a profile in the shared config and credentials files (read locally)."""
+    try:
+        session = botocore.session.Session(profile=profile)
+        name = profile or "default"
+        settings = dict(session.full_config.get("profiles", {}).get(name, {}))
+        credentials_file = os.path.expanduser(session.get_config_variable("credentials_file"))
+        if os.path.isfile(credentials_file):
+            settings.update(botocore.configloader.raw_config_parse(credentials_file).get(name, {}))
+    except Exception as exc:  # an unreadable/invalid file: the plugin's own call will report it
+        return {"error": type(exc).__name__}
+    identity: dict[str, Any] = {k: settings.get(k) for k in PROFILE_IDENTITY_KEYS if settings.get(k)}
+    source = settings.get("source_profile")
+    if source and source != profile and depth < 3:
+        identity["source"] = _profile_identity(source, depth + 1)
+    return identity
+
+
+def credentials_identity(options: Mapping[str, Any]) -> str:
+    """A digest naming whose credentials ``options`` select, without any network call.
+
+    It covers the access key id (never the secret key or session token), the profile and what the
+    shared files say it is (its key id, role, SSO account, ...), the environment variables that pick
+    other credentials and the endpoint; two accounts give two digests. Only the digest leaves here.
+    """
+    conn = resolve_connection(options)
+    parts: dict[str, Any] = {
+        "access_key": conn.get("access_key"),
+        "profile": conn.get("profile"),
+        "endpoint_url": conn.get("endpoint_url"),
+        "env": {name: os.environ.get(name) for name in IDENTITY_ENV if os.environ.get(name)},
+    }
+    if not conn.get("access_key"):
+        parts["profile_settings"] = _profile_identity(conn.get("profile"))
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _log_request(log_path: str):
