@@ -15,10 +15,11 @@ medians and the ratios against the targets: create <= 0.6x the peer's requests a
 wall time; no-op rerun <= 0.5x requests and <= 0.7x wall time; then the requests of each phase
 by operation (first round).
 
-Both sides run with a controller-only inventory (localhost + inventories/local/group_vars): the
-playbooks act on localhost only, and the default inventory's AWS source (inventories/local/
-local.ec2.yml, fixed to port 5000) would otherwise query, or retry against, whatever does or does
-not answer there - the same fixed cost on both sides, unrelated to either playbook.
+Both sides run with a controller-only inventory (localhost; the values are the role defaults of
+webfleet.aws.settings, which both sides' plays load): the playbooks act on localhost only, and the
+default inventory's AWS source (inventories/local/local.ec2.yml, fixed to port 5000) would otherwise
+query, or retry against, whatever does or does not answer there - the same fixed cost on both
+sides, unrelated to either playbook.
 
 Usage: bench/infra_bench.py [--rounds 1] [--json FILE]     (about 6-10 minutes a round here)
 This prints figures; it is not a test. Wall times depend on the machine's load.
@@ -149,15 +150,12 @@ def reset(endpoint_url: str) -> None:
 
 
 def controller_inventory(where: Path) -> Path:
-    """localhost only, with the local inventory's group_vars (the SPEC values and mode.yml)."""
+    """localhost only (the values come from the plays' webfleet.aws.settings role defaults)."""
     inv = where / "inventory"
     inv.mkdir(parents=True, exist_ok=True)
     (inv / "hosts.yml").write_text(
         "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
         "      ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n")
-    link = inv / "group_vars"
-    if not link.exists():
-        link.symlink_to(TOP / "inventories" / "local" / "group_vars")
     return inv
 
 

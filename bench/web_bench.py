@@ -35,8 +35,9 @@ from pathlib import Path
 
 TOP = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TOP / "tests" / "web"))
+sys.path.insert(0, str(TOP / "tools"))
 
-import site_fixture  # noqa: E402
+import sample_site as site_fixture  # noqa: E402
 from webcheck import container_ip, fetch, page_assets, wait_http  # noqa: E402
 
 IMAGE = "webfleet/debian12:latest"

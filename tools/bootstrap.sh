@@ -37,7 +37,7 @@ fi
 # --- Python venv ------------------------------------------------------------------
 venv=${WEBFLEET_VENV:-$top/.venv}
 stamp="$venv/.requirements.sha256"
-want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-local.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "python venv $venv"
   python3 -m venv "$venv"

@@ -1,28 +1,70 @@
 #!/usr/bin/env bash
 # `ansible-galaxy collection build` makes a tarball that installs and works like the checkout:
-# install it into an empty collections path and load every plugin from there.
+# it carries no tests/bench/molecule/CI files, every plugin and role loads from the installed copy,
+# and from an empty directory (no ansible.cfg, no -i) `ansible-playbook webfleet.aws.site` builds the
+# local default and `webfleet.aws.teardown` removes it.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/webfleet-build.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+state="$work/state"
+port=""
+cleanup() {
+  # whatever happened: no endpoint or instance container of this check is left behind
+  if [ -n "$port" ]; then
+    WEBFLEET_STATE_DIR="$state" python "$top/tools/local_aws.py" stop --port "$port" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$top"
 ansible-galaxy collection build --output-path "$work" --force >/dev/null
 tarball=$(ls "$work"/webfleet-aws-*.tar.gz)
 echo "    built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
-if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.git|collections|tests/output|__pycache__)/' ; then
-  echo "the tarball carries files build_ignore should keep out" >&2
+listing=$(tar -tzf "$tarball")
+if grep -E '^(tests|bench|molecule|\.ci|collections|\.venv|\.git)/|(^|/)__pycache__/|^(ansible\.cfg|pytest\.ini|ruff\.toml|requirements-dev\.txt)$' <<<"$listing"; then
+  echo "the tarball carries files build_ignore should keep out (above)" >&2
   exit 1
 fi
-cd "$work"  # away from the checkout and its ansible.cfg
-printf '[defaults]\ncollections_path = %s\n' "$work/installed" > "$work/ansible.cfg"
-export ANSIBLE_CONFIG="$work/ansible.cfg"
-ansible-galaxy collection install -p "$work/installed" "$tarball" >/dev/null
+for needed in LICENSE changelogs/changelog.yaml meta/runtime.yml tools/local_aws.py tools/sample_site.py \
+              roles/settings/defaults/main.yml requirements.txt requirements-local.txt; do
+  grep -qx "$needed" <<<"$listing" || { echo "the tarball lacks $needed" >&2; exit 1; }
+done
+echo "    contents by top-level entry: $(awk -F/ '{print $1}' <<<"$listing" | sort | uniq -c | awk '{printf "%s %s, ", $2, $1}' | sed 's/, $//')"
+
+# Installed as a user installs it (dependencies come from the `ansible` package here: Galaxy is out of
+# reach), used from an empty directory with no ansible.cfg and no inventory.
+installed="$work/installed"
+mkdir "$work/empty"
+cd "$work/empty"
+unset ANSIBLE_CONFIG  # not the checkout's: it puts the checkout itself on the collections path
+export ANSIBLE_COLLECTIONS_PATH="$installed" ANSIBLE_NOCOLOR=1
+ansible-galaxy collection install --no-deps -p "$installed" "$tarball" >/dev/null
+[ -f "$installed/ansible_collections/webfleet/aws/MANIFEST.json" ] || { echo "the tarball did not install into $installed" >&2; exit 1; }
 count=0
-for m in $(tar -tzf "$tarball" | sed -n 's#^plugins/modules/\([a-z_0-9]*\)\.py$#\1#p'); do
+for m in $(sed -n 's#^plugins/modules/\([a-z_0-9]*\)\.py$#\1#p' <<<"$listing"); do
   ansible-doc "webfleet.aws.$m" >/dev/null
   count=$((count + 1))
 done
-for r in nginx site vhost; do
+for r in nginx site vhost settings; do
   ansible-doc -t role "webfleet.aws.$r" >/dev/null 2>&1 || { echo "role webfleet.aws.$r does not load from the tarball" >&2; exit 1; }
 done
-echo "    installed from the tarball: $count modules and 3 roles load"
+echo "    installed from the tarball: $count modules and 4 roles load"
+
+# The whole local flow from the installed copy, on its own endpoint port and state directory.
+port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export WEBFLEET_STATE_DIR="$state"
+started=$(date +%s)
+ansible-playbook webfleet.aws.site -e "webfleet_endpoint_url=http://127.0.0.1:$port" >"$work/site.log" 2>&1 \
+  || { tail -60 "$work/site.log"; echo "ansible-playbook webfleet.aws.site failed from the installed collection" >&2; exit 1; }
+grep -q "resources as the SPEC says" "$work/site.log" || { tail -60 "$work/site.log"; echo "verify did not run" >&2; exit 1; }
+echo "    webfleet.aws.site from an empty directory: $(( $(date +%s) - started )) s, $(grep -c '^ok: \|^changed: ' "$work/site.log") task results"
+started=$(date +%s)
+ansible-playbook webfleet.aws.teardown -e "webfleet_endpoint_url=http://127.0.0.1:$port" >"$work/teardown.log" 2>&1 \
+  || { tail -60 "$work/teardown.log"; echo "ansible-playbook webfleet.aws.teardown failed from the installed collection" >&2; exit 1; }
+left=$(docker ps -aq --filter "label=webfleet.local-aws.port=$port" | wc -l)
+[ "$left" = 0 ] || { echo "teardown left $left instance container(s)" >&2; exit 1; }
+if python "$top/tools/local_aws.py" status --port "$port" >/dev/null; then
+  echo "teardown left the endpoint it started running" >&2; exit 1
+fi
+port=""
+echo "    webfleet.aws.teardown: $(( $(date +%s) - started )) s; no instance container and no endpoint left"

@@ -42,6 +42,10 @@ stage "build: the collection tarball installs and its plugins load"
 bash tools/build_check.sh
 took
 
+stage "release: licence, changelog lint (antsibull-changelog), execution environment context (ansible-builder create)"
+bash tools/release_check.sh
+took
+
 stage "pytest: unit, local AWS endpoint, modules and inventory through Ansible, infra end to end"
 pytest -n 2 -q tests/unit tests/web/test_site_fixture.py tests/endpoint tests/integration tests/e2e
 took

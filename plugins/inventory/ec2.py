@@ -6,6 +6,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: ec2
 short_description: EC2 instances as an inventory, grouped by Auto Scaling group, zone and load balancer
+version_added: 0.1.0
 description:
   - Reads EC2 instances with C(DescribeInstances) (1,000 per page) from one or more regions, queried concurrently.
   - Built-in groups (names sanitized, every character other than letters, digits and C(_) becomes C(_)) are

@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 Endpoint = Any  # tests/conftest.py's Endpoint (the `aws` fixture): url, env, client(service)
 
-SPEC_FILE = ROOT / "inventories" / "local" / "group_vars" / "all" / "spec.yml"
+SPEC_FILE = ROOT / "roles" / "settings" / "defaults" / "main.yml"
 RECAP = re.compile(
     r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
     r"failed=(?P<failed>\d+)", re.MULTILINE)
@@ -53,8 +53,8 @@ def local_inventory(aws: Endpoint, dest: Path) -> Path:
     """inventories/local (symlinks resolved) pointed at the test's endpoint instead of port 5000."""
     inventory = dest / "inventory"
     shutil.copytree(ROOT / "inventories" / "local", inventory, symlinks=False)
-    for path in (inventory / "local.ec2.yml", inventory / "group_vars" / "all" / "mode.yml"):
-        path.write_text(path.read_text().replace("http://127.0.0.1:5000", aws.url))
+    config = inventory / "local.ec2.yml"
+    config.write_text(config.read_text().replace("http://127.0.0.1:5000", aws.url))
     return inventory
 
 

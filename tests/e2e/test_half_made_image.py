@@ -37,7 +37,7 @@ def test_item8_failed_image_is_baked_again(aws: Endpoint, tmp_path: Path) -> Non
     import subprocess
 
     site = tmp_path / "site"
-    subprocess.run([sys.executable, str(ROOT / "tests" / "web" / "site_fixture.py"), str(site)],
+    subprocess.run([sys.executable, str(ROOT / "tools" / "sample_site.py"), str(site)],
                    check=True, capture_output=True)
     args = ("--check", "-e", f"site_repo={site / 'site.git'}")
     first = run(aws, tmp_path, "playbooks/bake_ami.yml", *args)

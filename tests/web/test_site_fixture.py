@@ -1,4 +1,5 @@
-"""The git fixture the Molecule scenario deploys: layout, links, history, determinism.
+"""The sample site (tools/sample_site.py) that Molecule and the local mode deploy: layout, links,
+history, determinism.
 
 Fast (no containers): `pytest tests/web/test_site_fixture.py`.
 """
@@ -14,8 +15,9 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 
-import site_fixture
+import sample_site as site_fixture
 from webcheck import page_assets
 
 

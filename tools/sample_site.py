@@ -17,7 +17,7 @@ History (content, dates and authors are fixed, so commit ids are the same on eve
 The result is a bare repository DEST/site.git (what the roles clone from) and
 DEST/fixture.json (commit ids, markers, file list) for the tests.
 
-Usage: python tests/web/site_fixture.py DEST   (prints the manifest as JSON)
+Usage: python tools/sample_site.py DEST   (prints the manifest as JSON)
 """
 from __future__ import annotations
 
