@@ -58,7 +58,10 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   shows the current tags; an EBS mapping without VolumeSize or SnapshotId (e.g. only Encrypted)
   takes the image's size instead of failing the launch.
 - ec2_security_groups: DeleteSecurityGroup answers DependencyViolation while an ENI, instance,
-  another group's rule or a CLB uses the group.
+  another group's rule or a CLB uses the group; Authorize/Revoke ingress/egress are all or nothing
+  (moto kept the permissions before a refused one, e.g. RulesPerSecurityGroupLimitExceeded).
+- ec2_image_state (tests only): POST /moto-api/webfleet/image-state {"image_id", "state",
+  "age_seconds"} puts an image in the state a half-made bake leaves (pending, failed).
 - ec2_containers: an instance launched (RunInstances, Auto Scaling, instance refresh, scaling
   policies) from an image tagged `webfleet:docker-image` = <Docker image> runs as a real container
   `webfleet-<instance id>` of that image (systemd-ready: cgroupns host, /sys/fs/cgroup ro, tmpfs
