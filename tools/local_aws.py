@@ -58,7 +58,10 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   shows the current tags; an EBS mapping without VolumeSize or SnapshotId (e.g. only Encrypted)
   takes the image's size instead of failing the launch.
 - ec2_security_groups: DeleteSecurityGroup answers DependencyViolation while an ENI, instance,
-  another group's rule or a CLB uses the group.
+  another group's rule or a CLB uses the group; Authorize/Revoke ingress/egress are all or nothing
+  (moto kept the permissions before a refused one, e.g. RulesPerSecurityGroupLimitExceeded).
+- ec2_image_state (tests only): POST /moto-api/webfleet/image-state {"image_id", "state",
+  "age_seconds"} puts an image in the state a half-made bake leaves (pending, failed).
 - ec2_containers: an instance launched (RunInstances, Auto Scaling, instance refresh, scaling
   policies) from an image tagged `webfleet:docker-image` = <Docker image> runs as a real container
   `webfleet-<instance id>` of that image (systemd-ready: cgroupns host, /sys/fs/cgroup ro, tmpfs
@@ -78,6 +81,11 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   SubscriptionArn "PendingConfirmation" in the lists).
 - errors: an unimplemented action answers 400 InvalidAction and a crash 500 InternalFailure, in the
   service's protocol, instead of an HTML page.
+Requests from web pages are refused (403, before moto sees them): any request with an Origin header
+(moto answered CORS preflights for every origin), a Sec-Fetch-Site other than none/same-origin (a
+page's cross-site subresource), and a Host that is not the endpoint's own name (127.0.0.1,
+localhost, ::1 or the --host it serves on; DNS rebinding). See RequestGuard.
+`stop` kills only a process whose command line is this endpoint's `serve` on that port.
 Containers of the endpoint on a port (label webfleet.local-aws.port=<port>) are removed on reset
 (POST /moto-api/reset or `reset`), `stop`, and when `serve` starts and ends.
 Set WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto (to see a patch's test fail without it).
@@ -96,6 +104,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 MOTO_VERSION = "5.2.5"  # the patches below are written for exactly this version
 DEFAULT_HOST = "127.0.0.1"
@@ -154,14 +163,67 @@ def apply_patches() -> None:
     apply_all()
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+class RequestGuard:
+    """WSGI middleware in front of moto: serves only this machine's own clients (boto3, the tests,
+    the fault proxy), never a web page or a DNS-rebound name (issue 10 item 7).
+
+    The Host's name must be one of the endpoint's own; its port is not compared: a browser always
+    sends the port it connected to, so another port can only come from a local proxy that forwards
+    Host (tools/fault_proxy.py does), and the Origin check still applies to what it forwards.
+    """
+
+    def __init__(self, app: Any, host: str) -> None:
+        self.app = app
+        self.names = {n.lower() for n in (*LOOPBACK_NAMES, host)}
+
+    def refusal(self, environ: dict[str, Any]) -> str:
+        if "HTTP_ORIGIN" in environ:
+            return f"a request with an Origin header ({environ['HTTP_ORIGIN']!r}) comes from a web page"
+        fetch_site = environ.get("HTTP_SEC_FETCH_SITE")
+        if fetch_site not in (None, "none", "same-origin"):
+            return f"a request with Sec-Fetch-Site: {fetch_site} comes from a web page"
+        host = environ.get("HTTP_HOST", "")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.strip("[]").lower()
+        if name not in self.names:
+            return f"Host {host!r} is not this endpoint's own name ({', '.join(sorted(self.names))})"
+        return ""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        why = self.refusal(environ)
+        if not why:
+            return self.app(environ, start_response)
+        body = f"refused by the local AWS endpoint: {why}\n".encode()
+        start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8"),
+                                         ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def guarded_server(host: str, port: int) -> Any:
+    """moto's ThreadedMotoServer with RequestGuard in front of its application."""
+    from moto.moto_server import threaded_moto_server as tms
+    from moto.server import ThreadedMotoServer
+
+    class GuardedMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = RequestGuard(tms.DomainDispatcherApplication(tms.create_backend_app), host)
+            self._server = tms.make_server(self._ip_address, self._port, app, True,
+                                           request_handler=tms.MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return GuardedMotoServer(ip_address=host, port=port, verbose=False)
+
+
 def serve(host: str, port: int, network: str) -> None:
     os.environ["WEBFLEET_LOCAL_AWS_SERVE_PORT"] = str(port)  # the label of its instances' containers
     os.environ["WEBFLEET_DOCKER_NETWORK"] = network  # where they run
     remove_containers(port)  # left by an endpoint on this port that was killed
     apply_patches()
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server = guarded_server(host, port)
     server.start()
     print(f"local AWS endpoint on {url(host, port)}", flush=True)
     stop = {"now": False}
@@ -222,12 +284,39 @@ def start(host: str, port: int, network: str, timeout: float = 30.0) -> int:
     return 1
 
 
+def process_args(pid: int) -> list[str] | None:
+    """The command line of process ``pid`` (None when there is no such process)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError:  # no /proc (not Linux): ask ps
+        out = subprocess.run(["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True)
+        return out.stdout.split() if out.returncode == 0 else None
+    return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+
+
+def is_endpoint(args: list[str], port: int) -> bool:
+    """Is this command line this tool's `serve` on ``port`` (as `start` runs it)?"""
+    me = os.path.realpath(__file__)
+    ours = any(os.path.realpath(a) == me for a in args if a.endswith("local_aws.py"))
+    pairs = list(zip(args, args[1:]))
+    return ours and "serve" in args and ("--port", str(port)) in pairs
+
+
 def stop(port: int) -> int:
     path = pidfile(port)
     if not path.exists():
         print(f"no local AWS endpoint started by this tool on port {port}")
         return 0
     pid = int(path.read_text())
+    args = process_args(pid)
+    if args is not None and not is_endpoint(args, port):
+        # a stale pid file whose number now belongs to another process: never kill that one
+        path.unlink(missing_ok=True)
+        print(f"{path} holds pid {pid}, which is not the local AWS endpoint on port {port} "
+              f"({' '.join(args)[:200]!r}): not killed; stale pid file removed", file=sys.stderr)
+        return 1 if answers(DEFAULT_HOST, port) else 0
     try:
         os.kill(pid, signal.SIGTERM)
         for _ in range(50):

@@ -12,6 +12,12 @@ description:
   - Rules are compared as normalized sets of (protocol, from port, to port, source), so a rerun with the
     same rules reports no change whatever order or form (C(80) or C(80-80), C(all) or C(-1)) they are written in.
   - The module adds no rule of its own. In particular nothing opens port 22 to C(0.0.0.0/0) unless you write it.
+  - Ingress rules that open TCP port 22 (tcp with 22 in the range, or every protocol) are refused before any
+    change when their CIDRs, as a union, cover all of IPv4 or IPv6 (C(0.0.0.0/0), C(0.0.0.0/00), C(::/0),
+    C(0.0.0.0/1) with C(128.0.0.0/1), ...) or a range wider than an IPv4 C(/8) or IPv6 C(/32), unless
+    O(allow_world_ssh) is true. The rules the group keeps (O(purge_rules=false)) count too.
+  - On update, new rules are authorized before old ones are revoked, so a failure half-way never leaves the
+    group with fewer rules than before or after.
 version_added: 0.1.0
 author: webfleet.aws contributors (@webfleet)
 extends_documentation_fragment:
@@ -85,6 +91,12 @@ options:
     type: list
     elements: dict
     suboptions: *rule_options
+  allow_world_ssh:
+    description:
+      - Allow ingress rules that open TCP port 22 to all of IPv4 or IPv6, or to a range wider than an IPv4 C(/8)
+        or IPv6 C(/32). Without it such rules fail naming O(rules), before any change.
+    type: bool
+    default: false
   purge_rules:
     description: Remove ingress rules not listed in O(rules).
     type: bool
@@ -168,6 +180,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
     tag_specifications,
 )
 from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
+from ansible_collections.webfleet.aws.plugins.module_utils.ssh_guard import ssh_cidr_problem, ssh_sources
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
 
 RULE_SPEC = dict(
@@ -211,12 +224,50 @@ def delete(module: AWSModule, client: Any, group: dict | None) -> None:
     module.exit(before=view(group, {}, {}), after={}, group_id=gid, waited=0.0)
 
 
+def replace_rules(client: Any, kind: str, own_id: str, add: dict, remove: dict) -> None:
+    """Authorize ``add``, then revoke ``remove`` (``kind`` ingress or egress).
+
+    Authorizing first leaves no gap, and when it fails every old rule is still there (revoking first
+    lost them for good when the authorize then failed). Only when the group has no room for both
+    (RulesPerSecurityGroupLimitExceeded) are the old rules revoked first; if the authorize still
+    fails they are put back before the error is reported.
+    """
+    authorize = getattr(client, f"authorize_security_group_{kind}")
+    revoke = getattr(client, f"revoke_security_group_{kind}")
+    if add:
+        try:
+            authorize(GroupId=own_id, IpPermissions=entries_to_permissions(add, own_id))
+        except ClientError as exc:
+            if error_code(exc) != "RulesPerSecurityGroupLimitExceeded" or not remove:
+                raise
+            revoke(GroupId=own_id, IpPermissions=entries_to_permissions(remove, own_id))
+            try:
+                authorize(GroupId=own_id, IpPermissions=entries_to_permissions(add, own_id))
+            except ClientError:
+                authorize(GroupId=own_id, IpPermissions=entries_to_permissions(remove, own_id))
+                raise
+            return
+    if remove:
+        revoke(GroupId=own_id, IpPermissions=entries_to_permissions(remove, own_id))
+
+
+def refuse_world_ssh(module: AWSModule, entries: dict | None) -> None:
+    """Fail naming ``rules`` when the ingress ``entries`` open SSH to the world (unless allow_world_ssh)."""
+    if entries is None or module.params["allow_world_ssh"]:
+        return
+    problem = ssh_cidr_problem(ssh_sources(entries))
+    if problem:
+        module.fail_param("rules", f"the rules that open port 22 (tcp, or all protocols): {problem}; "
+                                   "set allow_world_ssh: true only if that is really meant")
+
+
 def main() -> None:
     module = AWSModule(argument_spec=dict(
         name=dict(type="str"), group_id=dict(type="str"), description=dict(type="str"), vpc_id=dict(type="str"),
         rules=dict(type="list", elements="dict", options=RULE_SPEC),
         rules_egress=dict(type="list", elements="dict", options=RULE_SPEC),
         purge_rules=dict(type="bool", default=True), purge_rules_egress=dict(type="bool", default=True),
+        allow_world_ssh=dict(type="bool", default=False),
         tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         wait_timeout=dict(type="int", default=300),
@@ -234,6 +285,7 @@ def main() -> None:
             want_out = expand_rules(DEFAULT_EGRESS if p["rules_egress"] is None else p["rules_egress"], "rules_egress")
         except ParamError as exc:
             module.fail_param(exc.param, exc.problem)
+        refuse_world_ssh(module, want_in)
     client = module.client("ec2")
     with module.aws_errors(f"find security group '{p['group_id'] or p['name']}'"):
         vpc_checked = True  # the VPC is known to exist
@@ -272,6 +324,8 @@ def main() -> None:
             raise
     if group and p["description"] and p["description"] != group.get("Description"):
         module.warn(f"security group {own_id}: AWS cannot change a description; keeping '{group.get('Description')}'")
+    if want_in is not None and not p["purge_rules"]:  # the rules kept count too
+        refuse_world_ssh(module, result_entries(cur_in, want_in, False))
     before = view(group, cur_in, cur_out)
     cur_tags = tag_list_to_dict(group.get("Tags")) if group else {}
     after_group = group or {"GroupName": p["name"], "VpcId": vpc_id, "Description": p["description"]}
@@ -298,12 +352,7 @@ def main() -> None:
         for current, wanted, purge, kind in ((cur_in, want_in, p["purge_rules"], "Ingress"),
                                              (cur_out, want_out, p["purge_rules_egress"], "Egress")):
             add, remove, describe = diff_entries(current, wanted, purge)
-            if remove:
-                getattr(client, f"revoke_security_group_{kind.lower()}")(
-                    GroupId=own_id, IpPermissions=entries_to_permissions(remove, own_id))
-            if add:
-                getattr(client, f"authorize_security_group_{kind.lower()}")(
-                    GroupId=own_id, IpPermissions=entries_to_permissions(add, own_id))
+            replace_rules(client, kind.lower(), own_id, add, remove)
             if describe:
                 getattr(client, f"update_security_group_rule_descriptions_{kind.lower()}")(
                     GroupId=own_id, IpPermissions=entries_to_permissions(describe, own_id))

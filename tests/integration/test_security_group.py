@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from harness import assert_refused
 
 SG = "webfleet.aws.security_group"
 LB_RULES = [{"proto": "tcp", "ports": 80, "cidr_ip": "0.0.0.0/0"}]
@@ -207,3 +208,64 @@ def test_unknown_vpc_named_with_group_name_rules(aws, ansible):
     res = sg(ansible, check=True, name="x", description="x", vpc_id="vpc-00000000")
     assert res.get("failed") and "parameter 'vpc_id'" in res["msg"], res
     assert groups(aws) == []
+
+
+WORLD_SSH = [
+    [{"proto": "tcp", "ports": 22, "cidr_ip": "0.0.0.0/00"}],
+    [{"proto": "tcp", "ports": 22, "cidr_ip": "0.0.0.0/0.0.0.0"}],
+    [{"proto": "tcp", "ports": 22, "cidr_ipv6": "::/0"}],
+    [{"proto": "tcp", "ports": 22, "cidr_ip": ["0.0.0.0/1", "128.0.0.0/1"]}],
+    [{"proto": "tcp", "ports": 22, "cidr_ip": "0.0.0.0/1"}, {"proto": "all", "cidr_ip": "128.0.0.0/1"}],
+    [{"proto": "tcp", "ports": "1-1024", "cidr_ip": "0.0.0.0/0"}],
+    [{"proto": "tcp", "ports": 22, "cidr_ip": "10.0.0.0/7"}],  # wider than /8
+]
+
+
+@pytest.mark.parametrize("rules", WORLD_SSH, ids=[json.dumps(r[0].get("cidr_ip") or r[0].get("cidr_ipv6"))
+                                                   + f"-{len(r)}-{r[0]['ports']}" for r in WORLD_SSH])
+def test_item2_world_ssh_refused(aws, ansible, rules):
+    """Issue 10 item 2: port 22 open to the world (any spelling, or as a union) fails naming `rules`,
+    before any change; allow_world_ssh: true opens it on purpose."""
+    res = sg(ansible, name="open", description="open", rules=rules)
+    assert_refused(res, "rules", "allow_world_ssh")
+    assert groups(aws) == []
+    res = sg(ansible, name="open", description="open", rules=rules, allow_world_ssh=True)
+    assert res["changed"] and not res.get("failed"), res
+    assert len(groups(aws, "open")) == 1
+
+
+def test_item2_kept_rules_count_in_the_union(aws, ansible):
+    """Issue 10 item 2: with purge_rules false the rules the group keeps join the new ones: a wide rule made
+    with allow_world_ssh, kept, makes a later run without it fail before any change."""
+    res = sg(ansible, name="half", description="half", allow_world_ssh=True,
+             rules=[{"proto": "tcp", "ports": 22, "cidr_ip": "0.0.0.0/1"}])
+    assert res["changed"], res
+    res = sg(ansible, name="half", description="half", purge_rules=False,
+             rules=[{"proto": "tcp", "ports": 22, "cidr_ip": "10.1.0.0/16"}])
+    assert_refused(res, "rules", "0.0.0.0/1, 10.1.0.0/16 opens SSH to 0.0.0.0/1")
+    got = groups(aws, "half")[0]
+    assert [r["CidrIp"] for p in got["IpPermissions"] for r in p["IpRanges"]] == ["0.0.0.0/1"]
+    # purged instead: SSH from a narrow network and HTTP from the world are fine
+    res = sg(ansible, name="half", description="half", rules=[
+        {"proto": "tcp", "ports": 22, "cidr_ip": "203.0.113.0/24"},
+        {"proto": "tcp", "ports": 80, "cidr_ip": "0.0.0.0/0"}])
+    assert res["changed"] and not res.get("failed"), res
+
+
+def test_item16_rules_authorized_before_revoked(aws, ansible):
+    """Issue 10 item 16: an update authorizes the new rules before it revokes the old ones, so when the
+    authorize fails the group keeps its old rules (revoking first left it with none)."""
+    old = [{"proto": "tcp", "ports": 80, "cidr_ip": "10.0.0.0/8"}]
+    res = sg(ansible, name="web", description="web", rules=old)
+    assert res["changed"], res
+    # 61 rules: more than a VPC group may hold (60), so AWS refuses the authorize
+    too_many = [{"proto": "tcp", "ports": 1000 + i, "cidr_ip": "10.0.0.0/8"} for i in range(61)]
+    res = sg(ansible, name="web", description="web", rules=too_many)
+    assert res.get("failed") and "RulesPerSecurityGroupLimitExceeded" in res["msg"], res
+    got = groups(aws, "web")[0]
+    assert [(p["FromPort"], r["CidrIp"]) for p in got["IpPermissions"] for r in p["IpRanges"]] == [(80, "10.0.0.0/8")]
+    # 60 new rules fit once the old one is gone: replaced (the old one revoked first only then)
+    res = sg(ansible, name="web", description="web", rules=too_many[:60])
+    assert res["changed"] and not res.get("failed"), res
+    got = groups(aws, "web")[0]
+    assert sorted(p["FromPort"] for p in got["IpPermissions"]) == list(range(1000, 1060))

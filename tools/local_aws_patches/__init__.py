@@ -19,6 +19,7 @@ PATCH_MODULES = [
     "cloudwatch",
     "ec2",
     "ec2_security_groups",
+    "ec2_image_state",
     "ec2_containers",
     "elb_health",
     "sns",

@@ -3,7 +3,11 @@ by a network interface or a not-terminated instance, by another group's rule, or
 load balancer (whose network interfaces use it on AWS). moto 5.2.5 deleted it.
 
 EC2 CreateSecurityGroup refuses a VpcId that does not exist (400 InvalidVpcID.NotFound, "The vpc ID
-'vpc-...' does not exist"), as AWS does; moto 5.2.5 made a group in a VPC that is not there."""
+'vpc-...' does not exist"), as AWS does; moto 5.2.5 made a group in a VPC that is not there.
+
+EC2 Authorize/RevokeSecurityGroupIngress/Egress are all or nothing, as on AWS: when one permission
+of a request is refused (RulesPerSecurityGroupLimitExceeded, an unknown source group, ...) the
+group's rules are as before the request. moto 5.2.5 kept the permissions before the refused one."""
 from __future__ import annotations
 
 from typing import Any
@@ -56,3 +60,23 @@ def apply() -> None:
         original(self, vpc_id, group_id)
 
     wrap(EC2Backend, "_delete_security_group", _delete_security_group)
+    atomic_rule_changes()
+
+
+def atomic_rule_changes() -> None:
+    from moto.ec2.responses.security_groups import SecurityGroups
+
+    def all_or_nothing(original: Any, self: SecurityGroups) -> Any:
+        groups = [g for by_vpc in self.ec2_backend.groups.values() for g in by_vpc.values()]
+        saved = [(g, list(g.ingress_rules), list(g.egress_rules)) for g in groups]
+        try:
+            return original(self)
+        except Exception:
+            for group, ingress, egress in saved:
+                group.ingress_rules[:] = ingress
+                group.egress_rules[:] = egress
+            raise
+
+    for name in ("authorize_security_group_ingress", "authorize_security_group_egress",
+                 "revoke_security_group_ingress", "revoke_security_group_egress"):
+        wrap(SecurityGroups, name, all_or_nothing)
