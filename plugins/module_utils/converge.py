@@ -261,6 +261,7 @@ CONVERGENCES: dict[tuple[str, str], Convergence] = {
     ("elb", "CreateAppCookieStickinessPolicy"): _c("DuplicatePolicyName", _done),
     ("elb", "CreateLoadBalancerPolicy"): _c("DuplicatePolicyName", _done),
     ("cloudwatch", "DeleteAlarms"): _c("ResourceNotFound", _done),
+    ("sns", "Unsubscribe"): _c("NotFound", _done),
     ("route53", "CreateHostedZone"): _c("HostedZoneAlreadyExists", _hosted_zone),
     ("route53", "ChangeResourceRecordSets"): _c("InvalidChangeBatch", _record_changes),
     ("route53", "DeleteHostedZone"): _c("NoSuchHostedZone", lambda _r, _p: {"ChangeInfo": {"Id": "",
