@@ -32,7 +32,7 @@ from typing import Any
 TOP = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(TOP / "tests"), str(TOP / "tests" / "e2e")]
 
-from fleet import local_inventory, run  # noqa: E402
+from fleet import Run, local_inventory, run  # noqa: E402
 from harness import Endpoint, free_port, spawn  # noqa: E402
 
 LIVE = ["pending", "running", "stopping", "stopped"]
@@ -99,7 +99,7 @@ def failed_tasks(output: str) -> list[str]:
     return names
 
 
-def one_run(endpoint: str, url: str, playbook: str, work: Path) -> dict[str, Any]:
+def one_run(endpoint: str, url: str, playbook: str, work: Path, timeout: int = 1500) -> dict[str, Any]:
     """Reset the endpoint, run the playbook against ``url`` (the proxy or the endpoint), read the end state."""
     post(endpoint + "/moto-api/reset")
     aws = Endpoint(url, control_url=endpoint)
@@ -107,7 +107,11 @@ def one_run(endpoint: str, url: str, playbook: str, work: Path) -> dict[str, Any
     inventory = local_inventory(aws, state)
     extra = ["-e", f"webfleet_site_daemon_port={free_port()}"]
     started = time.monotonic()
-    result = run(aws, state, playbook, *extra, inventory=inventory)
+    try:
+        result = run(aws, state, playbook, *extra, inventory=inventory, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:  # a run that does not end is a failed run, not the bench's end
+        output = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        result = Run(-1, output + f"\n(stopped after {timeout} s)", {})
     minutes = (time.monotonic() - started) / 60
     for pid_file in state.glob("git-daemon.*.pid"):
         subprocess.run(["pkill", "--pidfile", str(pid_file), "git-daemon"], check=False)
