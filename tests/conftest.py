@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,14 +46,35 @@ def aws(local_aws: Endpoint) -> Endpoint:
 
 @pytest.fixture
 def faulty_aws(aws: Endpoint, tmp_path: Path) -> Iterator[Endpoint]:
-    """The endpoint behind a proxy that fails 20 % of requests (throttling and 503s)."""
+    """The endpoint behind a proxy that fails 20 % of requests (throttling, 503s, dropped connections),
+    half of them after the request was done upstream (a lost answer: the retry meets what the
+    first try made). ``faulty_aws.fault_stats()`` counts them."""
     port = free_port()
     proc = spawn([sys.executable, str(ROOT / "tools" / "fault_proxy.py"), "--upstream", aws.url,
-                   "--port", str(port), "--rate", "0.2", "--seed", "7"],
+                   "--port", str(port), "--rate", "0.2", "--after-fraction", "0.5", "--seed", "7"],
                   f"http://127.0.0.1:{port}/moto-api/", tmp_path / "proxy.log")
     yield Endpoint(f"http://127.0.0.1:{port}", control_url=aws.url)
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture
+def lossy(aws: Endpoint, tmp_path: Path) -> Iterator[Callable[..., AnsibleRunner]]:
+    """``lossy("CreateSecurityGroup", ...)``: a runner whose endpoint loses the answer of the first
+    request of each named operation, after doing it (tools/fault_proxy.py --lose-first)."""
+    procs: list[subprocess.Popen] = []
+
+    def start(*operations: str) -> AnsibleRunner:
+        port = free_port()
+        procs.append(spawn([sys.executable, str(ROOT / "tools" / "fault_proxy.py"), "--upstream", aws.url,
+                            "--port", str(port), "--rate", "0", "--lose-first", ",".join(operations)],
+                           f"http://127.0.0.1:{port}/moto-api/", tmp_path / f"lossy{len(procs)}.log"))
+        return AnsibleRunner(Endpoint(f"http://127.0.0.1:{port}", control_url=aws.url), tmp_path)
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(10)
 
 
 @pytest.fixture

@@ -58,6 +58,21 @@ class Endpoint:
         self.url = url
         self.control_url = control_url or url
 
+    def fault_stats(self) -> dict[str, Any]:
+        """The fault proxy's counters (``before``/``after``: faults injected before/after the
+        request was done upstream); only for an endpoint behind tools/fault_proxy.py."""
+        with urllib.request.urlopen(self.url + "/_fault/stats", timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def assert_lost_answers(self) -> None:
+        """Faults were injected, some after the request was done (a create whose answer was lost)."""
+        stats = self.fault_stats()
+        assert stats["before"] > 0 and stats["after"] > 0, stats
+
+    def assert_answers_lost(self) -> None:
+        """Every operation named by ``lossy(...)`` was called, and its first answer lost."""
+        assert self.fault_stats()["lose_first_pending"] == [], self.fault_stats()
+
     def reset(self) -> None:
         req = urllib.request.Request(self.control_url + "/moto-api/reset", method="POST")
         urllib.request.urlopen(req, timeout=10).close()

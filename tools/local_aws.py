@@ -79,6 +79,10 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   listed.
 - sns: email/email-json subscriptions stay pending ("pending confirmation" from Subscribe,
   SubscriptionArn "PendingConfirmation" in the lists).
+- idempotency: RunInstances, CreateLaunchTemplate and CreateLaunchTemplateVersion answer a repeated
+  ClientToken with what its first request made (another parameter set: IdempotentParameterMismatch);
+  CreateHostedZone answers a reused CallerReference with HostedZoneAlreadyExists; Auto Scaling
+  refuses a group or launch configuration name in use (AlreadyExists) instead of replacing it.
 - errors: an unimplemented action answers 400 InvalidAction and a crash 500 InternalFailure, in the
   service's protocol, instead of an HTML page.
 Requests from web pages are refused (403, before moto sees them): any request with an Origin header

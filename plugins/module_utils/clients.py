@@ -13,6 +13,7 @@ import json
 import os
 from typing import Any, Mapping
 
+from ansible_collections.webfleet.aws.plugins.module_utils.converge import converged_answer, fill_idempotency_tokens
 from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, call_with_retries
 
 try:
@@ -138,7 +139,8 @@ def aws_client(
     region: str | None = None,
     policy: RetryPolicy | None = None,
 ) -> Any:
-    """A boto3 client whose every call (paginators and waiters included) is retried."""
+    """A boto3 client whose every call (paginators and waiters included) is retried, a retried change
+    converging on what an earlier try of it did (see :mod:`converge`)."""
     conn = resolve_connection(options)
     session = _session(conn)
     region = region or conn["region"] or session.region_name
@@ -161,7 +163,14 @@ def aws_client(
     make_api_call = client._make_api_call
 
     def retrying_api_call(operation_name: str, api_params: Mapping[str, Any]) -> Any:
-        return call_with_retries(service, operation_name, lambda: make_api_call(operation_name, api_params), policy)
+        # one idempotency token for all tries of this call (botocore would fill one per request)
+        params = fill_idempotency_tokens(client.meta.service_model.operation_model(operation_name), api_params)
+        return call_with_retries(
+            service, operation_name, lambda: make_api_call(operation_name, dict(params)), policy,
+            converge=lambda exc: converged_answer(service, operation_name, params, exc, read))
+
+    def read(operation_name: str, **api_params: Any) -> Any:
+        return retrying_api_call(operation_name, api_params)
 
     # Instance attribute shadows the class method: generated methods, paginators
     # and waiters all call self._make_api_call, so nothing escapes the policy.

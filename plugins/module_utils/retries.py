@@ -7,10 +7,14 @@ Every client created by :func:`clients.aws_client` routes its calls through
 :func:`call_with_retries`, so no call site has to opt in. Two kinds of error
 are retried, with full-jitter exponential backoff, bounded in attempts and time:
 
-* throttling and server-side faults (any operation);
+* throttling, server-side faults, timeouts and dropped connections (any operation);
 * eventual-consistency codes of the service, only for operations that change
   something: a read that says "not found" is an answer, a write that says
   "not found" right after the resource was created is a lag.
+
+A change retried after a transient fault may have been done by the try that failed (its answer
+was lost): when the retry then fails with "already exists" (or, for a delete, "not found"), the
+caller's ``converge`` re-reads and answers for it (see :mod:`converge`).
 """
 from __future__ import annotations
 
@@ -20,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 try:
-    from botocore.exceptions import ClientError, ReadTimeoutError
+    from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
     from botocore.exceptions import ConnectionError as BotoConnectionError
 except ImportError:  # handled by the caller (missing boto3 is reported once)
-    ClientError = BotoConnectionError = ReadTimeoutError = Exception  # type: ignore[misc,assignment]
+    ClientError = BotoConnectionError = ConnectionClosedError = ReadTimeoutError = Exception  # type: ignore[misc,assignment]
 
 THROTTLING_CODES = frozenset({
     "Throttling",
@@ -93,6 +97,12 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
+def error_message(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Message", ""))
+    return ""
+
+
 def http_status(exc: BaseException) -> int:
     if isinstance(exc, ClientError):
         return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
@@ -112,7 +122,8 @@ def consistency_lag(service: str, operation: str, exc: BaseException) -> float:
 
 def classify(service: str, operation: str, exc: BaseException) -> str | None:
     """Return "transient", "consistency" or None (do not retry)."""
-    if isinstance(exc, (BotoConnectionError, ReadTimeoutError)):
+    # a dropped connection (ConnectionClosedError) is as transient as one that never opened
+    if isinstance(exc, (BotoConnectionError, ConnectionClosedError, ReadTimeoutError)):
         return "transient"
     if not isinstance(exc, ClientError):
         return None
@@ -128,16 +139,28 @@ def call_with_retries(
     operation: str,
     call: Callable[[], Any],
     policy: RetryPolicy,
+    converge: Callable[[BaseException], Any] | None = None,
 ) -> Any:
-    """Run ``call`` until it succeeds, fails for good, or the policy's bounds are hit."""
+    """Run ``call`` until it succeeds, fails for good, or the policy's bounds are hit.
+
+    ``converge(exc)``: asked when a try fails after an earlier try of a change ended in a transient
+    fault (that try may have been done); its answer, unless None, is the call's answer.
+    """
     started = time.monotonic()
     attempt = 0
+    maybe_done = False  # an earlier try of this change may have been done upstream
     while True:
         try:
             return call()
         except Exception as exc:
             kind = classify(service, operation, exc)
             attempt += 1
+            if maybe_done and converge is not None and kind != "transient":
+                answer = converge(exc)
+                if answer is not None:
+                    return answer
+            if kind == "transient" and is_mutating(operation):
+                maybe_done = True
             if kind is None:
                 raise
             if kind == "transient" and attempt >= policy.max_attempts:

@@ -90,7 +90,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
     same_public_key,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, dict_to_tag_list, tag_list_to_dict
 
 
 def find_key(client: Any, name: str) -> dict[str, Any] | None:
@@ -157,12 +157,16 @@ def main() -> None:
             spec = tag_specifications(["key-pair"], tags)
             extra = {"TagSpecifications": spec} if spec else {}
             if material is not None:
-                client.import_key_pair(KeyName=name, PublicKeyMaterial=material.strip().encode(), **extra)
+                made = client.import_key_pair(KeyName=name, PublicKeyMaterial=material.strip().encode(), **extra)
             else:
-                created = client.create_key_pair(KeyName=name, KeyType=p["key_type"], **extra)
-                result["private_key"] = created["KeyMaterial"]
-            key = find_key(client, name)
-        module.exit(before=before, after=view(key), key=public(key or {}), **result)
+                made = client.create_key_pair(KeyName=name, KeyType=p["key_type"], **extra)
+                result["private_key"] = made.pop("KeyMaterial")
+            # The answer is the key pair (a read-back that failed would lose the private key and
+            # leave the pair behind); should anything fail from here on, the new pair goes.
+            module.on_failure(f"delete key pair {name}", lambda: client.delete_key_pair(KeyName=name))
+            made.pop("ResponseMetadata", None)
+            key = {**made, "KeyType": after["key_type"], "Tags": made.get("Tags") or dict_to_tag_list(tags)}
+        module.exit(before=before, after=view(key), key=public(key), **result)
     after = {**before, "tags": desired_tags(before["tags"], p["tags"], p["purge_tags"])}
     if after != before and not module.check_mode:
         with module.aws_errors(f"tag key pair '{name}'"):

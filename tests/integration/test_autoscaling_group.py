@@ -226,3 +226,4 @@ def test_faults(aws: Any, ansible_faulty: Any) -> None:
                                   task(name=NAME, state="absent"), task(name=NAME, state="absent")])
     assert [x["changed"] for x in r] == [True, False, True, True, False], [x.get("msg") for x in r]
     assert groups(aws) == []
+    ansible_faulty.endpoint.assert_lost_answers()  # item 9: some answers were lost after the work was done

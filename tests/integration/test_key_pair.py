@@ -96,3 +96,4 @@ def test_faults_converge(aws, ansible_faulty):
     results = ansible_faulty.run_tasks([{KP: {"name": "admin", "state": "absent"}},
                                         {KP: {"name": "gen", "state": "absent"}}])
     assert not any(r.get("failed") for r in results) and keys(aws) == {}
+    ansible_faulty.endpoint.assert_lost_answers()  # item 9: some answers were lost after the work was done

@@ -112,3 +112,4 @@ def test_faults(aws: Any, ansible_faulty: Any) -> None:
     assert [x["changed"] for x in r] == [True, False, True, True, False], [x.get("msg") for x in r]
     assert r[2]["deleted"] == [r[0]["name"]]
     assert lcs(aws) == []
+    ansible_faulty.endpoint.assert_lost_answers()  # item 9: some answers were lost after the work was done

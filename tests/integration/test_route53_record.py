@@ -137,6 +137,7 @@ def test_faults(aws, ansible_faulty) -> None:
     assert not any(r.get("failed") for r in results), results
     assert [r["changed"] for r in results] == [True, True, False, False]
     assert set(records(aws, zone_id)) == {("www.example.com.", "A"), ("api.example.com.", "A")}
+    ansible_faulty.endpoint.assert_lost_answers()  # item 9: some answers were lost after the work was done
 
 
 def test_deleting_a_record_of_a_zone_that_is_gone_is_unchanged(aws, ansible) -> None:

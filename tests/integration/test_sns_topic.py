@@ -114,3 +114,4 @@ def test_faults(aws, ansible_faulty) -> None:
     assert not again["changed"]
     assert topics(aws) == [r["topic_arn"]]
     assert subs(aws, r["topic_arn"]) == [("https", "https://hooks.example.com/a"), ("sqs", SQS)]
+    ansible_faulty.endpoint.assert_lost_answers()  # item 9: some answers were lost after the work was done

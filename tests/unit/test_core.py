@@ -203,3 +203,75 @@ def test_connection_attempts_bound_an_unreachable_endpoint_only() -> None:
     call, calls = _flaky([client_error("Throttling")] * 4)
     assert retries.call_with_retries("ec2", "DescribeInstances", call, policy) == "ok"
     assert calls["n"] == 5
+
+
+# -- issue 10 item 9: a change whose answer was lost converges on its retry ----------------------
+def _converging(first: BaseException, then: BaseException):
+    """call_with_retries over a call failing with ``first`` then ``then``; what converge was asked."""
+    asked: list[str] = []
+
+    def converge(exc: BaseException):
+        asked.append(retries.error_code(exc))
+        return {"GroupId": "sg-adopted"}
+
+    failures = iter([first, then])
+
+    def call():
+        raise next(failures)
+
+    policy = retries.RetryPolicy(base_delay=0, sleep=lambda _s: None)
+    return asked, lambda: retries.call_with_retries("ec2", "CreateSecurityGroup", call, policy, converge=converge)
+
+
+def test_already_exists_after_a_transient_fault_is_adopted() -> None:
+    asked, run = _converging(client_error("ServiceUnavailable", 503), client_error("InvalidGroup.Duplicate"))
+    assert run() == {"GroupId": "sg-adopted"} and asked == ["InvalidGroup.Duplicate"]
+
+
+@pytest.mark.parametrize("first", ["InvalidGroup.Duplicate", "InvalidParameterValue"])
+def test_already_exists_on_a_first_try_is_the_callers(first: str) -> None:
+    """No fault before it: nothing was lost, the error is an answer (something else made the group)."""
+    asked, run = _converging(client_error(first), client_error("never reached"))
+    with pytest.raises(ClientError, match=first):
+        run()
+    assert asked == []
+
+
+def test_a_dropped_connection_is_transient() -> None:
+    from botocore.exceptions import ConnectionClosedError
+
+    assert retries.classify("ec2", "CreateSecurityGroup", ConnectionClosedError(endpoint_url="http://x")) == "transient"
+
+
+def test_idempotency_token_is_the_same_on_every_try(lossy, aws, monkeypatch) -> None:
+    """RunInstances' ClientToken is filled once per call, so the retry after a lost answer sends the first try's."""
+    runner = lossy("RunInstances")
+    options = {"region": "us-east-1", "endpoint_url": runner.endpoint.url, "access_key": "t", "secret_key": "t"}
+    ec2 = clients.aws_client("ec2", options, policy=retries.RetryPolicy(base_delay=0.01, max_delay=0.05))
+    sent: list[str] = []
+    ec2.meta.events.register("before-call.ec2.RunInstances",
+                             lambda params, **_: sent.append(params["body"]["ClientToken"]))
+    image = aws.register_image()
+    answer = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)
+    runner.endpoint.assert_answers_lost()
+    assert len(sent) == 2 and sent[0] == sent[1], sent
+    assert answer["Instances"][0]["ClientToken"] == sent[0]
+    live = [i for r in aws.client("ec2").describe_instances()["Reservations"] for i in r["Instances"]]
+    assert [i["InstanceId"] for i in live] == [answer["Instances"][0]["InstanceId"]]
+
+
+def test_converged_answer_checks_what_is_there(aws) -> None:
+    """A group of that name with another description is not the one this call made: the error stands."""
+    from ansible_collections.webfleet.aws.plugins.module_utils import converge
+
+    ec2 = aws.client("ec2")
+    ec2.create_security_group(GroupName="web", Description="someone else's")
+
+    def read(op, **params):
+        return ec2._make_api_call(op, params)
+
+    dup = client_error("InvalidGroup.Duplicate", operation="CreateSecurityGroup")
+    mine = {"GroupName": "web", "Description": "web"}
+    assert converge.converged_answer("ec2", "CreateSecurityGroup", mine, dup, read) is None
+    theirs = dict(mine, Description="someone else's")
+    assert converge.converged_answer("ec2", "CreateSecurityGroup", theirs, dup, read)["GroupId"].startswith("sg-")

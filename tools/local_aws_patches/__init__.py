@@ -23,6 +23,7 @@ PATCH_MODULES = [
     "ec2_containers",
     "elb_health",
     "sns",
+    "idempotency",
     "errors",
 ]
 
