@@ -6,6 +6,11 @@
     python tools/local_aws.py stop   [--port 5000]   # stops only an endpoint this tool started
     python tools/local_aws.py reset  [--port 5000]   # forget every resource (POST /moto-api/reset)
     python tools/local_aws.py status [--port 5000]
+    python tools/local_aws.py network [--docker-network webfleet]   # make it if missing; print its gateway
+
+Instances' containers, the bake's builder and the sample site's git daemon use the local mode's own
+Docker network (--docker-network, default webfleet; tools/local_aws_patches/docker_network.py),
+never the default bridge, whose gateway a freshly started Docker engine does not record.
 
 Modules follow AWS's documented behaviour; where moto answers differently, the fix
 belongs here (see apply_patches), never in a module.
@@ -94,6 +99,7 @@ from pathlib import Path
 MOTO_VERSION = "5.2.5"  # the patches below are written for exactly this version
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = int(os.environ.get("WEBFLEET_LOCAL_AWS_PORT", "5000"))
+DEFAULT_NETWORK = os.environ.get("WEBFLEET_DOCKER_NETWORK") or "webfleet"
 STATE_DIR = Path(os.environ.get("WEBFLEET_STATE_DIR", Path.home() / ".cache" / "webfleet"))
 
 
@@ -147,8 +153,9 @@ def apply_patches() -> None:
     apply_all()
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, network: str) -> None:
     os.environ["WEBFLEET_LOCAL_AWS_SERVE_PORT"] = str(port)  # the label of its instances' containers
+    os.environ["WEBFLEET_DOCKER_NETWORK"] = network  # where they run
     remove_containers(port)  # left by an endpoint on this port that was killed
     apply_patches()
     from moto.server import ThreadedMotoServer
@@ -176,14 +183,15 @@ def serve(host: str, port: int) -> None:
     os._exit(0)
 
 
-def start(host: str, port: int, timeout: float = 30.0) -> int:
+def start(host: str, port: int, network: str, timeout: float = 30.0) -> int:
     if answers(host, port):
         print(f"local AWS endpoint already answers on {url(host, port)}")
         return 0
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     log = open(STATE_DIR / f"local_aws.{port}.log", "ab")
     proc = subprocess.Popen(
-        [sys.executable, os.path.abspath(__file__), "serve", "--host", host, "--port", str(port)],
+        [sys.executable, os.path.abspath(__file__), "serve", "--host", host, "--port", str(port),
+         "--docker-network", network],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )
     pidfile(port).write_text(str(proc.pid))
@@ -228,17 +236,35 @@ def reset(host: str, port: int) -> int:
     return 0
 
 
+def network(name: str) -> int:
+    """Print the gateway of the local mode's Docker network (this machine's address there), making
+    the network when it does not exist."""
+    patches_on_path()
+    from local_aws_patches import docker_network
+
+    try:
+        print(docker_network.ensure(name))
+    except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"local mode's Docker network {name}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="the local AWS endpoint (patched moto)")
-    ap.add_argument("command", choices=["serve", "start", "stop", "reset", "status"])
+    ap.add_argument("command", choices=["serve", "start", "stop", "reset", "status", "network"])
     ap.add_argument("--host", default=DEFAULT_HOST)
     ap.add_argument("--port", type=int, default=DEFAULT_PORT)
+    ap.add_argument("--docker-network", default=DEFAULT_NETWORK,
+                    help="the Docker network of the instances' containers (default %(default)s)")
     args = ap.parse_args(argv)
     if args.command == "serve":
-        serve(args.host, args.port)
+        serve(args.host, args.port, args.docker_network)
         return 0
     if args.command == "start":
-        return start(args.host, args.port)
+        return start(args.host, args.port, args.docker_network)
+    if args.command == "network":
+        return network(args.docker_network)
     if args.command == "stop":
         return stop(args.port)
     if args.command == "reset":

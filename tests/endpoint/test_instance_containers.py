@@ -10,11 +10,14 @@ then fails.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +25,7 @@ from urllib.parse import urlparse
 
 import pytest
 from botocore.exceptions import ClientError
+from harness import ROOT
 
 if TYPE_CHECKING:
     from harness import Endpoint
@@ -183,6 +187,8 @@ def test_instances_of_a_baked_image_run_as_containers(docker_aws: Endpoint) -> N
         assert not container["HostConfig"]["Privileged"]
         assert container["Config"]["StopSignal"] == "SIGRTMIN+3"
         assert set(container["HostConfig"]["Tmpfs"]) == {"/run", "/run/lock", "/tmp"}
+        # on the local mode's own network, never the default bridge (no gateway on a fresh engine)
+        assert set(container["NetworkSettings"]["Networks"]) == {"webfleet"}
         status, body = http_get(f"http://{address(container)}/index.html")
         assert status == 200 and "webfleet test instance" in body
     assert described[plain]["State"]["Name"] == "running"
@@ -289,3 +295,22 @@ def test_missing_docker_image_still_launches_and_says_why(docker_aws: Endpoint,
     assert labelled(aws) == {}
     lines = [line for line in endpoint_log(tmp_path_factory).splitlines() if instance_id in line]
     assert len(lines) == 1 and "no container" in lines[0] and "No such image" in lines[0]
+
+
+def test_local_mode_network_is_made_and_its_gateway_printed() -> None:
+    """`local_aws.py network` makes the local mode's user-defined network when it is missing and prints
+    its gateway (where containers reach this machine): nothing reads the default bridge's IPAM, which a
+    Docker engine started for the first time leaves without a Gateway."""
+    name = f"webfleet-test-{uuid.uuid4().hex[:8]}"
+    tool = [sys.executable, str(ROOT / "tools" / "local_aws.py"), "network", "--docker-network", name]
+    try:
+        first = subprocess.run(tool, capture_output=True, text=True, timeout=60, check=False)
+        assert first.returncode == 0, first.stderr
+        config = json.loads(docker("network", "inspect", name, "--format", "{{json .IPAM.Config}}").stdout)
+        gateways = [c["Gateway"] for c in config if "." in c.get("Gateway", "")]
+        assert first.stdout.strip() == gateways[0]
+        assert ipaddress.ip_address(gateways[0]) in ipaddress.ip_network(config[0]["Subnet"])
+        again = subprocess.run(tool, capture_output=True, text=True, timeout=60, check=False)
+        assert (again.returncode, again.stdout) == (0, first.stdout)  # kept, not made twice
+    finally:
+        docker("network", "rm", name)

@@ -3,9 +3,10 @@
 An image (AMI) tagged ``webfleet:docker-image`` = a Docker image reference (bake_ami.yml commits
 the builder container and registers such an AMI) gives every instance launched from it a container
 ``webfleet-<instance id>`` of that Docker image: RunInstances, Auto Scaling launches (scale-out,
-instance refresh) all go through EC2Backend.run_instances. The container is started like a
-systemd machine (cgroupns host, /sys/fs/cgroup read-only, tmpfs /run /run/lock /tmp, stop
-signal SIGRTMIN+3; the image's CMD decides what runs, never --privileged). Terminating the
+instance refresh) all go through EC2Backend.run_instances. The container runs on the local
+mode's own Docker network (docker_network.py) and is started like a systemd machine (cgroupns
+host, /sys/fs/cgroup read-only, tmpfs /run /run/lock /tmp, stop signal SIGRTMIN+3; the image's
+CMD decides what runs, never --privileged). Terminating the
 instance (TerminateInstances, scale-in, ForceDelete, refresh) removes the container;
 StopInstances/StartInstances/RebootInstances stop/start/restart it. Every container carries
 the labels webfleet.local-aws.port=<endpoint port> and webfleet.instance-id=<id>; a reset
@@ -26,6 +27,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import docker_network
 from ._util import wrap
 
 log = logging.getLogger("webfleet.local_aws")
@@ -77,7 +79,7 @@ def remove_labelled_containers(port: int | str) -> list[str]:
 class Container:
     instance_id: str
     image: str
-    address: str | None = None  # the container's IP on Docker's network (cached)
+    address: str | None = None  # the container's IP on the local mode's Docker network (cached)
 
 
 _lock = threading.Lock()
@@ -104,11 +106,13 @@ def container_address(instance_id: str) -> str | None:
 
 def inspect_address(name: str) -> str | None:
     try:
-        proc = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", name, timeout=10)
+        network = docker_network.network_name()
+        template = '{{with index .NetworkSettings.Networks "' + network + '"}}{{.IPAddress}}{{end}}'
+        proc = docker("inspect", "-f", template, name, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    addresses = proc.stdout.split() if proc.returncode == 0 else []
-    return addresses[0] if addresses else None
+    address = proc.stdout.strip() if proc.returncode == 0 else ""
+    return address or None
 
 
 def forget_all() -> None:
@@ -155,8 +159,14 @@ def launch(instance_id: str, hostname: str, image: str) -> None:
         log.warning("instance %s: no container (docker is not installed)", instance_id)
         return
     name = container_name(instance_id)
+    try:
+        network = docker_network.network_name()
+        docker_network.ensure(network)
+    except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
+        log.warning("instance %s: no container (%s)", instance_id, exc)
+        return
     proc = docker(
-        "run", "-d", "--pull", "never", "--name", name, "--hostname", hostname,
+        "run", "-d", "--pull", "never", "--name", name, "--hostname", hostname, "--network", network,
         "--label", f"{LABEL_PORT}={endpoint_port()}", "--label", f"{LABEL_INSTANCE}={instance_id}",
         "--cgroupns", "host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
         "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
