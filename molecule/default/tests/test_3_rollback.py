@@ -117,10 +117,10 @@ def test_item4_reload_failure_after_the_switch_puts_the_live_release_back(
         result = converge(SITE_ONLY, site_version="next")
     assert result.rc != 0, "a reload that fails after the switch must fail the play"
     assert result.failed_hosts() == {i.name for i in instances}, result.stats
+    _assert_serving(instances, manifest["markers"]["v1"], v1)
     for inst in instances:
         messages = "\n".join(result.failures.get(inst.name, []))
         assert "Reload nginx" in messages and f"back on {RELEASES}/{v1}" in messages, messages
-    _assert_serving(instances, manifest["markers"]["v1"], v1)
     for inst in instances:
         assert _history(inst) == before[inst.name], f"{inst.name}: history changed by a deploy that was undone"
 
