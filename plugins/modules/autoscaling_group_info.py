@@ -142,8 +142,11 @@ def main() -> None:
         if group is not None and p["activities"]:
             result["activities"] = [snake(a) for a in autoscaling.describe_scaling_activities(
                 AutoScalingGroupName=p["name"], MaxRecords=p["activities"])["Activities"]]
+    view = snake(group, keep_tags=False) if group else {}
+    if group:  # the tags as the list the documentation promises (key, value, propagate_at_launch, ...)
+        view["tags"] = [snake(t) for t in group.get("Tags") or []]
     module.exit(changed=False, exists=group is not None,
-                auto_scaling_group=snake(group, keep_tags=False) if group else {},
+                auto_scaling_group=view,
                 in_service=in_service_count((group or {}).get("Instances") or []), waited=round(waited, 1), **result)
 
 

@@ -34,6 +34,20 @@ def test_reads_the_group_and_its_instances(aws, ansible):
     assert res["waited"] == 0
 
 
+def test_returns_the_tags_as_a_list(aws, ansible):
+    # deploy.yml reads its note of the capacity it added from them (issue 10, item 6)
+    make_group(aws)
+    aws.client("autoscaling").create_or_update_tags(Tags=[
+        {"ResourceId": "nginx-asg", "ResourceType": "auto-scaling-group", "Key": "Role", "Value": "web",
+         "PropagateAtLaunch": True},
+        {"ResourceId": "nginx-asg", "ResourceType": "auto-scaling-group", "Key": "webfleet:deploy-added-capacity",
+         "Value": "1", "PropagateAtLaunch": False}])
+    res = ansible.module("autoscaling_group_info", name="nginx-asg")
+    assert not res.get("failed"), res
+    tags = {t["key"]: (t["value"], t["propagate_at_launch"]) for t in res["auto_scaling_group"]["tags"]}
+    assert tags == {"Role": ("web", True), "webfleet:deploy-added-capacity": ("1", False)}
+
+
 def test_missing_group_fails_naming_it_unless_not_required(aws, ansible):
     missing = ansible.module("autoscaling_group_info", name="nosuch-asg")
     assert missing["failed"] and "parameter 'name'" in missing["msg"] and "nosuch-asg" in missing["msg"]

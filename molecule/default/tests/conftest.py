@@ -109,13 +109,14 @@ def _failures(report: dict[str, Any]) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="session")
 def converge() -> Callable[..., PlayResult]:
-    """Run converge.yml against the Molecule instances with the given extra vars."""
+    """Run converge.yml (or another playbook of the scenario: ``playbook=``) against the Molecule
+    instances with the given extra vars."""
     inventory = _env("MOLECULE_INVENTORY_FILE")
 
-    def run(**extra_vars: Any) -> PlayResult:
+    def run(playbook: str = "converge.yml", **extra_vars: Any) -> PlayResult:
         env = {**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_NOCOLOR": "1"}
         proc = subprocess.run(
-            ["ansible-playbook", "-i", str(Path(inventory).parent), str(SCENARIO / "converge.yml"),
+            ["ansible-playbook", "-i", str(Path(inventory).parent), str(SCENARIO / playbook),
              "-e", json.dumps(extra_vars)],
             cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900,
         )
