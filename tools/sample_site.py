@@ -13,6 +13,8 @@ History (content, dates and authors are fixed, so commit ids are the same on eve
 
     master             v1   tag v1   index.html carries MARKERS["v1"]
     stage, production  v2   tag v2   index.html carries MARKERS["v2"]
+    links-out          v1 + LINKS_OUT: symbolic links that leave a release (the site role refuses it)
+    links-in           v1 + LINKS_IN: a symbolic link that stays inside the release (deployed)
 
 The result is a bare repository DEST/site.git (what the roles clone from) and
 DEST/fixture.json (commit ids, markers, file list) for the tests.
@@ -46,7 +48,18 @@ _GIT_ENV = {
     "HOME": "/nonexistent",
     "LC_ALL": "C",
 }
-_DATES = {"v1": "2024-01-01T10:00:00+00:00", "v2": "2024-02-01T10:00:00+00:00"}
+_DATES = {"v1": "2024-01-01T10:00:00+00:00", "v2": "2024-02-01T10:00:00+00:00",
+          "links-out": "2024-03-01T10:00:00+00:00", "links-in": "2024-03-02T10:00:00+00:00"}
+
+# Issue 10 item 3: links a repository may carry, path -> target. Deployed, the first two
+# would serve the host's /etc/passwd and the git config of the site role's bare mirror
+# (/opt/webfleet/cache/<site_name>.git), the third the directory holding every release.
+LINKS_OUT = {
+    "passwd": "/etc/passwd",
+    "mirror-config": "/opt/webfleet/cache/Fastcampus-web-deploy.git/config",
+    "resources/releases": "../..",
+}
+LINKS_IN = {"resources/css/site.css": "bootstrap.min.css"}
 
 _CSS_COLORS = ["#007bff", "#6c757d", "#28a745", "#17a2b8", "#ffc107", "#dc3545", "#f8f9fa", "#343a40"]
 _CSS_PROPS = ["display", "margin", "padding", "color", "background-color", "border", "flex", "width",
@@ -194,6 +207,17 @@ def _write_tree(root: Path, files: dict[str, str]) -> None:
         path.write_text(content)
 
 
+def _commit_links(work: Path, branch: str, links: dict[str, str]) -> str:
+    """A branch off master: v1 plus `links` (symbolic links, as git stores them)."""
+    _git(work, "checkout", "-q", "-b", branch, "master")
+    for rel, target in links.items():
+        (work / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, work / rel)
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", f"Site v1 with symbolic links ({branch})", date=_DATES[branch])
+    return _git(work, "rev-parse", "HEAD")
+
+
 def build(dest: Path) -> dict[str, Any]:
     """(Re)build DEST/site.git and DEST/fixture.json; return the manifest.
 
@@ -216,6 +240,8 @@ def build(dest: Path) -> dict[str, Any]:
             _git(work, "tag", "-a", version, "-m", f"release {version}", date=_DATES[version])
             commits[version] = _git(work, "rev-parse", "HEAD")
         _git(work, "branch", "production", "stage")
+        links = {"links-out": _commit_links(work, "links-out", LINKS_OUT),
+                 "links-in": _commit_links(work, "links-in", LINKS_IN)}
         _git(work, "checkout", "-q", "master")
         staging = dest / ".site.git.new"
         shutil.rmtree(staging, ignore_errors=True)
@@ -230,6 +256,9 @@ def build(dest: Path) -> dict[str, Any]:
         "commits": commits,
         "branches": {"master": commits["v1"], "stage": commits["v2"], "production": commits["v2"]},
         "tags": {"v1": commits["v1"], "v2": commits["v2"]},
+        "link_commits": links,
+        "links_out": LINKS_OUT,
+        "links_in": LINKS_IN,
         "markers": MARKERS,
         "album_marker": ALBUM_MARKER,
         "signin_marker": SIGNIN_MARKER,

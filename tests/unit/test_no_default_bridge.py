@@ -21,7 +21,8 @@ def run_time_files() -> list[Path]:
     files: list[Path] = []
     for entry in RUN_TIME:
         path = ROOT / entry
-        files += [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        found = [path] if path.is_file() else path.rglob("*")
+        files += [p for p in found if p.is_file() and "__pycache__" not in p.parts]
     return files
 
 

@@ -82,3 +82,17 @@ def test_css_is_big_enough_for_gzip_to_matter(built: dict[str, Any], tmp_path: P
     css = (tree / "resources/css/bootstrap.min.css").read_bytes()
     assert 100_000 <= len(css) <= 150_000
     assert 0.05 < len(gzip.compress(css)) / len(css) < 0.3
+
+
+@pytest.mark.parametrize("branch,key", [("links-out", "links_out"), ("links-in", "links_in")])
+def test_link_branches_carry_symbolic_links(built: dict[str, Any], tmp_path: Path, branch: str, key: str) -> None:
+    """Issue 10 item 3: the branches the Molecule scenario deploys to prove links are judged."""
+    repo = Path(built["repo_path"])
+    assert git(repo, "rev-parse", f"{branch}^{{commit}}") == built["link_commits"][branch]
+    assert git(repo, "rev-parse", f"{branch}~1") == built["commits"]["v1"]
+    for rel, target in built[key].items():
+        mode_type_blob = git(repo, "ls-tree", branch, "--", rel).split("\t")[0].split()
+        assert mode_type_blob[0] == "120000", f"{rel} is not a symbolic link in {branch}"
+        assert git(repo, "cat-file", "blob", mode_type_blob[2]) == target
+    tree = checkout(tmp_path, built["url"], branch)
+    assert all((tree / rel).is_symlink() for rel in built[key])
