@@ -115,11 +115,23 @@ def test_port_bounds_accepted(rule: dict, key: tuple) -> None:
      "'10.0.0/x' is not an IPv4 CIDR; write it like 10.0.0.0/16"),
     ({"proto": "tcp", "ports": 80, "cidr_ip": None, "group_id": "web"}, "rules[0].group_id",
      "['web'] must be security group ids like sg-0123abcd"),
+    ({"proto": "tcp", "ports": 80, "cidr_ip": "2001:db8::/32"}, "rules[0].cidr_ip",
+     "'2001:db8::/32' is an IPv6 address; put it in cidr_ipv6"),
+    ({"proto": "tcp", "ports": 80, "group_name": "lb"}, "rules[0]",
+     "give exactly one source of cidr_ip, cidr_ipv6, group_id, group_name (got ['cidr_ip', 'group_name'])"),
 ])
 def test_bad_rules_name_the_parameter_and_the_problem(rule: dict, param: str, problem: str) -> None:
     with pytest.raises(ParamError) as exc:
         expand_rules([{"cidr_ip": "10.0.0.0/8", **rule}], "rules")
     assert (exc.value.param, exc.value.problem) == (param, problem)
+
+
+def test_group_sources_are_kept_as_given() -> None:
+    """Ids are checked for their prefix only; names stay unresolved until the module looks them up."""
+    rules = [{"proto": "tcp", "ports": 80, "group_id": ["sg-0123abcd"]},
+             {"proto": "udp", "ports": 53, "group_name": "lb"}]
+    assert expand_rules(rules, "rules") == {("tcp", 80, 80, "group_id", "sg-0123abcd"): "",
+                                            ("udp", 53, 53, "group_name", "lb"): ""}
 
 
 def test_tag_diff_defaults_purge() -> None:
