@@ -36,7 +36,7 @@ TESTS = {
     "route53.py": ["tests/unit/test_route53.py"],
     "scaling.py": ["tests/unit/test_scaling.py", "tests/unit/test_scaling_alarm.py", "tests/unit/test_sns.py"],
     "ec2.py": ["tests/unit/test_ec2_rules.py", "tests/unit/test_ec2_keys.py", "tests/unit/test_rule_and_tag_diffs.py"],
-    "elb.py": ["tests/unit/test_elb.py"],
+    "elb.py": ["tests/unit/test_elb.py", "tests/unit/test_elb_views.py"],
     "elb_membership.py": ["tests/unit/test_elb_membership.py"],
     "autoscaling.py": ["tests/unit/test_autoscaling.py"],
     "inventory_ec2.py": ["tests/unit/test_inventory_ec2_helpers.py",
