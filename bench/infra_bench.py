@@ -47,13 +47,15 @@ from urllib.parse import parse_qs, urlsplit
 
 TOP = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(TOP / "tests"))
+from play_recap import NoRecap, host_recap  # noqa: E402  (tests/ holds the one guarded recap reader)
+
 SIDES = {
     "webfleet": {"create": "playbooks/infra.yml", "teardown": "playbooks/teardown.yml"},
     "peer": {"create": "bench/peer/infra_peer.yml", "teardown": "bench/peer/teardown_peer.yml"},
 }
 PHASES = ("create", "rerun", "teardown")
 TARGETS = {"create": (0.6, 0.7), "rerun": (0.5, 0.7)}  # (requests, wall) as a fraction of the peer's
-RECAP = re.compile(r"^localhost\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", re.MULTILINE)
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
 
@@ -166,10 +168,13 @@ def run_playbook(playbook: str, url: str, env: dict[str, str], log: Path, invent
     proc = subprocess.run(cmd, cwd=TOP, env=env, capture_output=True, text=True, timeout=1800)
     wall = time.monotonic() - start
     log.write_text(proc.stdout + proc.stderr)
-    match = RECAP.search(proc.stdout)
-    if proc.returncode != 0 or not match or match.group(2) != "0":
+    try:
+        recap = host_recap(proc.stdout)
+    except NoRecap:
+        raise SystemExit(f"{playbook} printed no PLAY RECAP ({proc.returncode}); see {log}") from None
+    if proc.returncode != 0 or recap["failed"] or recap["unreachable"]:
         raise SystemExit(f"{playbook} failed ({proc.returncode}); see {log}")
-    return wall, int(match.group(1))
+    return wall, recap["changed"]
 
 
 def main() -> int:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import skip_guard
 from harness import ROOT, AnsibleRunner, Endpoint, free_port, spawn
 
 
@@ -24,6 +25,30 @@ def ansible_under_test() -> None:
         path = Path(sys.executable).parent / tool
         first = subprocess.run([str(path), "--version"], capture_output=True, text=True, check=True).stdout
         assert f"[core {expected}]" in first.splitlines()[0], f"{path} is not ansible-core {expected}: {first}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    skip_guard.pytest_addoption(parser)
+    parser.addoption("--unpatched", action="store_true", default=False,
+                     help="serve plain moto (WEBFLEET_LOCAL_AWS_UNPATCHED=1): every test marked needs_patch must "
+                          "fail then (a strict xfail), the others must still pass")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    skip_guard.pytest_configure(config)
+    if config.getoption("unpatched"):
+        # the endpoint fixtures' processes inherit it (xdist workers run this too)
+        os.environ["WEBFLEET_LOCAL_AWS_UNPATCHED"] = "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --unpatched, a test that claims to need an endpoint patch must fail without the patches:
+    one that passes on plain moto is reported as a failure (XPASS strict), so the claim stays true."""
+    if not config.getoption("unpatched"):
+        return
+    for item in items:
+        if item.get_closest_marker("needs_patch") and not item.get_closest_marker("plain_moto"):
+            item.add_marker(pytest.mark.xfail(strict=True, reason="needs its endpoint patch: fails on plain moto"))
 
 
 @pytest.fixture(scope="session")

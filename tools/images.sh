@@ -40,8 +40,18 @@ build_rootfs_image() {
   echo "image $image ready"
 }
 
+pids=()
 for p in "${PLATFORMS[@]}"; do
   # shellcheck disable=SC2086
   build_rootfs_image $p &
+  pids+=("$!")
 done
-wait
+# A bare `wait` returns 0 whatever the builds did: wait for each and fail if any failed.
+failed=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || failed=$((failed + 1))
+done
+if [ "$failed" -gt 0 ]; then
+  echo "images.sh: $failed of ${#pids[@]} image builds failed (see above)" >&2
+  exit 1
+fi

@@ -3,7 +3,6 @@ the resources of SPEC section 8 the endpoint holds, and boto3 assertions of ever
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -12,14 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from play_recap import host_recap, parse_recap
 
 ROOT = Path(__file__).resolve().parents[2]
 Endpoint = Any  # tests/conftest.py's Endpoint (the `aws` fixture): url, env, client(service)
 
 SPEC_FILE = ROOT / "roles" / "settings" / "defaults" / "main.yml"
-RECAP = re.compile(
-    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
-    r"failed=(?P<failed>\d+)", re.MULTILINE)
 
 
 def spec() -> dict[str, Any]:
@@ -35,10 +32,15 @@ SPEC = spec()
 
 @dataclass
 class Run:
-    """One ansible-playbook run: exit code, output and the PLAY RECAP's counts per host."""
+    """One ansible-playbook run: exit code, output and the PLAY RECAP's counts per host
+    (reading them fails when the run printed no recap: an empty one is not "changed=0")."""
     rc: int
     output: str
-    recap: dict[str, dict[str, int]]
+    stdout: str
+
+    @property
+    def recap(self) -> dict[str, dict[str, int]]:
+        return parse_recap(self.stdout)
 
     @property
     def changed(self) -> int:
@@ -74,16 +76,14 @@ def run(aws: Endpoint, state_dir: Path, name: str, *args: str, inventory: Path |
         "WEBFLEET_STATE_DIR": str(state_dir),
     }
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    recap = {m["host"]: {k: int(m[k]) for k in ("ok", "changed", "unreachable", "failed")}
-             for m in RECAP.finditer(proc.stdout)}
-    return Run(proc.returncode, proc.stdout + proc.stderr, recap)
+    return Run(proc.returncode, proc.stdout + proc.stderr, proc.stdout)
 
 
 def playbook(aws: Endpoint, state_dir: Path, name: str, *args: str, inventory: Path | None = None) -> dict[str, int]:
     """Run playbooks/<name> against ``aws``; it must succeed. Returns the PLAY RECAP's counts for localhost."""
     result = run(aws, state_dir, f"playbooks/{name}", *args, inventory=inventory)
-    assert result.rc == 0 and "localhost" in result.recap, f"{name} failed ({result.rc}):\n{result.output[-8000:]}"
-    return result.recap["localhost"]
+    assert result.rc == 0, f"{name} failed ({result.rc}):\n{result.output[-8000:]}"
+    return host_recap(result.stdout)
 
 
 def security_group(aws: Endpoint, name: str) -> dict[str, Any] | None:

@@ -5,8 +5,8 @@ elb_health.py).
 Every test talks to the real endpoint process with boto3 and looks at Docker itself. The instance
 image is built once per session FROM webfleet/debian12 (no network): python3's http.server on port 80
 serving /srv/www/index.html, leaving on SIGRTMIN+3 (the stop signal) as systemd does. Skipped when
-Docker does not answer. Run with WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto: each test here
-then fails.
+Docker does not answer (the test command's --skips-allowed makes that skip fail the run). Each test
+here fails on plain moto: the test command checks that with `pytest --unpatched`.
 """
 from __future__ import annotations
 
@@ -62,7 +62,10 @@ def docker_answers() -> bool:
         return False
 
 
-pytestmark = pytest.mark.skipif(not docker_answers(), reason="Docker does not answer (no docker client or daemon)")
+pytestmark = [
+    pytest.mark.skipif(not docker_answers(), reason="Docker does not answer (no docker client or daemon)"),
+    pytest.mark.needs_patch,  # `pytest --unpatched` requires each to fail on plain moto
+]
 
 
 # --- fixtures and helpers ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from play_recap import host_recap
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,8 +46,8 @@ def test_readme_example_builds_the_stack_and_reruns_unchanged(aws, tmp_path: Pat
         assert second.returncode == 0, second.stdout[-4000:]
     finally:
         path.unlink()
-    recap = re.search(r"localhost\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", second.stdout)
-    assert recap and recap.group(1) == "0", second.stdout[-3000:]
+    recap = host_recap(second.stdout)
+    assert (recap["changed"], recap["failed"], recap["unreachable"]) == (0, 0, 0), second.stdout[-3000:]
 
     elb = aws.client("elb").describe_load_balancers(LoadBalancerNames=["nginx-lb"])["LoadBalancerDescriptions"][0]
     assert elb["HealthCheck"]["Target"] == "HTTP:80/index.html"
