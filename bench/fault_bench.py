@@ -56,8 +56,8 @@ def end_state(aws: Endpoint) -> dict[str, Any]:
         "key_pairs": sorted(k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]),
         "instances": sorted(next((t["Value"] for t in i.get("Tags", []) if t["Key"] == "Name"), "?")
                             for i in instances),
-        # a baked image's name ends in the fingerprint of the site commit and the bake's variables, which
-        # differ run by run here (each run's sample site repository is made anew): compare without it
+        # a baked image's name ends in the fingerprint of the site commit, repository URL and bake variables;
+        # each run here serves the sample site on its own git daemon port: compare without it
         "images": sorted(f"{i['Name'].rsplit('-', 1)[0]}-*:{i['State']}" for i in images),
         "snapshots": len(ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]),
         "launch_templates": sorted(f"{t['LaunchTemplateName']}:v{t['LatestVersionNumber']}" for t in templates),
