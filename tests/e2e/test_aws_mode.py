@@ -59,7 +59,7 @@ def test_deploy_in_aws_mode_needs_a_fleet(aws: Endpoint, tmp_path: Path) -> None
     result = run(aws, tmp_path, "playbooks/deploy.yml", "-e", "site_version=0123456789abcdef0123456789abcdef01234567",
                  inventory=inventory)
     assert result.rc != 0
-    assert "no running instance in asg_nginx_asg" in result.output
+    assert "Auto Scaling group nginx-asg not found" in result.output
     # what to run, in words that work for an installed collection too
     assert "(ansible-playbook webfleet.aws.site)" in result.output
     assert f"-i {ROOT}/inventories/aws" in result.output
