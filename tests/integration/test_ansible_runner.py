@@ -90,7 +90,7 @@ def private_data_dir(aws: Endpoint, tmp: Path) -> Path:
     hosts.chmod(0o700)
     (pdd / "env").mkdir()
     # GitHub is out of reach here: the site's commit comes from a local fixture repository
-    subprocess.run([sys.executable, str(ROOT / "tests" / "web" / "site_fixture.py"), str(tmp / "site")],
+    subprocess.run([sys.executable, str(ROOT / "tools" / "sample_site.py"), str(tmp / "site")],
                    check=True, capture_output=True)
     extravars = {"webfleet_endpoint_url": aws.url, "site_repo": f"file://{tmp / 'site' / 'site.git'}"}
     (pdd / "env" / "extravars").write_text(yaml.safe_dump(extravars))

@@ -60,7 +60,7 @@ def test_waits_until_the_group_reaches_the_wanted_size(aws, ansible):
     asg = aws.client("autoscaling")
 
     def grow_later() -> None:
-        time.sleep(4)
+        time.sleep(10)  # after the module's first read, also when a loaded machine starts it slowly
         asg.set_desired_capacity(AutoScalingGroupName="nginx-asg", DesiredCapacity=2)
 
     thread = threading.Thread(target=grow_later)
