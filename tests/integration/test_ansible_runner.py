@@ -148,7 +148,7 @@ def test_site_check_through_ansible_runner_as_awx(aws: Endpoint, tmp_path: Path)
         assert play in plays, plays
     ok = {e["event_data"]["task"]: e["event_data"] for e in events if e["event"] == "runner_on_ok"}
     # the bake looked for an image of this site commit, found none and says it would bake one
-    assert "Bake | Is there an image of this commit and these roles already" in ok, sorted(ok)
+    assert "Bake | Is there an available image of this commit and these roles already" in ok, sorted(ok)
     said = ok["Bake | Say what happens"]["res"]["msg"]
     assert said.startswith("would bake ec2-nginx-ami-") and "builder EC2 instance" in said, said
     assert ok["Bake | Say what happens"]["host"] == "localhost"
