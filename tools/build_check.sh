@@ -51,15 +51,17 @@ done
 echo "    installed from the tarball: $count modules and 4 roles load"
 
 # The whole local flow from the installed copy, on its own endpoint port and state directory.
-port=$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+git_port=$(free_port)  # the sample site's git daemon: not the default 9418 a user's `up` may be serving
 export WEBFLEET_STATE_DIR="$state"
 started=$(date +%s)
-ansible-playbook webfleet.aws.site -e "webfleet_endpoint_url=http://127.0.0.1:$port" >"$work/site.log" 2>&1 \
+ansible-playbook webfleet.aws.site -e "webfleet_endpoint_url=http://127.0.0.1:$port" -e "webfleet_site_daemon_port=$git_port" >"$work/site.log" 2>&1 \
   || { tail -60 "$work/site.log"; echo "ansible-playbook webfleet.aws.site failed from the installed collection" >&2; exit 1; }
 grep -q "resources as the SPEC says" "$work/site.log" || { tail -60 "$work/site.log"; echo "verify did not run" >&2; exit 1; }
 echo "    webfleet.aws.site from an empty directory: $(( $(date +%s) - started )) s, $(grep -c '^ok: \|^changed: ' "$work/site.log") task results"
 started=$(date +%s)
-ansible-playbook webfleet.aws.teardown -e "webfleet_endpoint_url=http://127.0.0.1:$port" >"$work/teardown.log" 2>&1 \
+ansible-playbook webfleet.aws.teardown -e "webfleet_endpoint_url=http://127.0.0.1:$port" -e "webfleet_site_daemon_port=$git_port" >"$work/teardown.log" 2>&1 \
   || { tail -60 "$work/teardown.log"; echo "ansible-playbook webfleet.aws.teardown failed from the installed collection" >&2; exit 1; }
 left=$(docker ps -aq --filter "label=webfleet.local-aws.port=$port" | wc -l)
 [ "$left" = 0 ] || { echo "teardown left $left instance container(s)" >&2; exit 1; }
