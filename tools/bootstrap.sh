@@ -42,7 +42,8 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   log "python venv $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip
-  "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
+  # (this machine's pip configuration names local indexes that may be missing: their warnings are noise)
+  "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
   echo "$want" > "$stamp"
 fi
 

@@ -300,6 +300,7 @@ def test_missing_docker_image_still_launches_and_says_why(docker_aws: Endpoint,
     assert len(lines) == 1 and "no container" in lines[0] and "No such image" in lines[0]
 
 
+@pytest.mark.plain_moto  # the network is the launcher's, not a moto patch
 def test_local_mode_network_is_made_and_its_gateway_printed() -> None:
     """`local_aws.py network` makes the local mode's user-defined network when it is missing and prints
     its gateway (where containers reach this machine): nothing reads the default bridge's IPAM, which a
