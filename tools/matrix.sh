@@ -33,7 +33,7 @@ fi
 
 # What the tests need besides ansible-core, pinned exactly as requirements*.txt pin them.
 test_requirements() {
-  grep -hE '^(boto3|botocore|pytest|pytest-xdist|moto\[server\])[<>=~!]' requirements.txt requirements-dev.txt
+  grep -hE '^(boto3|botocore|pytest|pytest-xdist|moto\[server\])[<>=~!]' requirements.txt requirements-local.txt requirements-dev.txt
 }
 
 # The harness reads ansible-playbook's results through the ansible.posix.json callback. That
