@@ -113,7 +113,6 @@ from typing import Any
 MOTO_VERSION = "5.2.5"  # the patches below are written for exactly this version
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = int(os.environ.get("WEBFLEET_LOCAL_AWS_PORT", "5000"))
-DEFAULT_NETWORK = os.environ.get("WEBFLEET_DOCKER_NETWORK") or "webfleet"
 STATE_DIR = Path(os.environ.get("WEBFLEET_STATE_DIR", Path.home() / ".cache" / "webfleet"))
 
 
@@ -224,7 +223,10 @@ def guarded_server(host: str, port: int) -> Any:
 
 def serve(host: str, port: int, network: str) -> None:
     os.environ["WEBFLEET_LOCAL_AWS_SERVE_PORT"] = str(port)  # the label of its instances' containers
-    os.environ["WEBFLEET_DOCKER_NETWORK"] = network  # where they run
+    patches_on_path()
+    from local_aws_patches.docker_network import NETWORK_ENV
+
+    os.environ[NETWORK_ENV] = network  # where they run
     remove_containers(port)  # left by an endpoint on this port that was killed
     apply_patches()
     server = guarded_server(host, port)
@@ -362,7 +364,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("command", choices=["serve", "start", "stop", "reset", "status", "network"])
     ap.add_argument("--host", default=DEFAULT_HOST)
     ap.add_argument("--port", type=int, default=DEFAULT_PORT)
-    ap.add_argument("--docker-network", default=DEFAULT_NETWORK,
+    patches_on_path()
+    from local_aws_patches.docker_network import network_name
+
+    ap.add_argument("--docker-network", default=network_name(),
                     help="the Docker network of the instances' containers (default %(default)s)")
     args = ap.parse_args(argv)
     if args.command == "serve":
