@@ -205,6 +205,17 @@ class RequestGuard:
         return [body]
 
 
+def start_lab(host: str, port: int, network: str) -> Any:
+    """Start the lab's running parts (LB data plane, metrics, DNS, mailbox); None when unpatched."""
+    if os.environ.get("WEBFLEET_LOCAL_AWS_UNPATCHED") == "1":
+        return None
+    import local_aws_patches
+    from local_aws_patches._registry import ServeContext
+
+    local_aws_patches.start_services(ServeContext(host, port, STATE_DIR, network))
+    return local_aws_patches
+
+
 def guarded_server(host: str, port: int) -> Any:
     """moto's ThreadedMotoServer with RequestGuard in front of its application."""
     from moto.moto_server import threaded_moto_server as tms
@@ -223,6 +234,7 @@ def guarded_server(host: str, port: int) -> Any:
 
 def serve(host: str, port: int, network: str) -> None:
     os.environ["WEBFLEET_LOCAL_AWS_SERVE_PORT"] = str(port)  # the label of its instances' containers
+    os.environ["WEBFLEET_LOCAL_AWS_SERVE_HOST"] = host
     patches_on_path()
     from local_aws_patches.docker_network import NETWORK_ENV
 
@@ -231,6 +243,7 @@ def serve(host: str, port: int, network: str) -> None:
     apply_patches()
     server = guarded_server(host, port)
     server.start()
+    services = start_lab(host, port, network)
     print(f"local AWS endpoint on {url(host, port)}", flush=True)
     stop = {"now": False}
 
@@ -246,6 +259,8 @@ def serve(host: str, port: int, network: str) -> None:
     stopper = threading.Thread(target=server.stop, daemon=True)
     stopper.start()
     stopper.join(2.0)
+    if services:
+        services.stop_services()
     remove_containers(port)
     sys.stdout.flush()
     sys.stderr.flush()

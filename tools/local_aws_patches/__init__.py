@@ -1,9 +1,16 @@
-"""Fidelity patches for moto 5.2.5, one module per service; see tools/local_aws.py for the list."""
+"""The local endpoint's behaviours for moto 5.2.5, one module per service; see tools/local_aws.py
+for the list and _registry.py for how each module declares them (BEHAVIOURS)."""
 from __future__ import annotations
 
 import importlib
+import logging
+from typing import Any
 
-# Applied in this order; each module's apply() is independent of the others.
+from ._registry import ServeContext, Service, install
+
+log = logging.getLogger("webfleet.local_aws")
+
+# Installed in this order.
 PATCH_MODULES = [
     "elb",
     "elb_membership",
@@ -25,12 +32,40 @@ PATCH_MODULES = [
     "sns",
     "idempotency",
     "errors",
+    "lab",
 ]
+
+SERVICES: list[Service] = []
+RUNNING: list[Service] = []
 
 
 def apply_all() -> list[str]:
-    applied = []
+    """Install every module's behaviours (modules not yet converted still have apply())."""
     for name in PATCH_MODULES:
-        importlib.import_module(f"{__name__}.{name}").apply()
-        applied.append(name)
-    return applied
+        module = importlib.import_module(f"{__name__}.{name}")
+        if hasattr(module, "BEHAVIOURS"):
+            SERVICES.extend(install(name, module.BEHAVIOURS))
+        else:
+            module.apply()
+    return list(PATCH_MODULES)
+
+
+def start_services(context: ServeContext) -> None:
+    """Start the lab's running parts (after apply_all, once the endpoint answers)."""
+    for service in SERVICES:
+        service.start(context)
+        RUNNING.append(service)
+
+
+def stop_services() -> None:
+    while RUNNING:
+        service = RUNNING.pop()
+        try:
+            service.stop()
+        except Exception as exc:  # stopping the others matters more
+            log.warning("stopping %s: %s", service.name, exc)
+
+
+def lab_info() -> dict[str, Any]:
+    """Each running service's part of GET /moto-api/webfleet/lab."""
+    return {s.name: s.info() for s in RUNNING if s.info is not None}
