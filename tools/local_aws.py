@@ -7,84 +7,18 @@
     python tools/local_aws.py reset  [--port 5000]   # forget every resource (POST /moto-api/reset)
     python tools/local_aws.py status [--port 5000]
     python tools/local_aws.py network [--docker-network webfleet]   # make it if missing; print its gateway
+    python tools/local_aws.py behaviours   # what the patches change, module by module, and the AWS docs they follow
 
 Instances' containers, the bake's builder and the sample site's git daemon use the local mode's own
 Docker network (--docker-network, default webfleet; tools/local_aws_patches/docker_network.py),
 never the default bridge, whose gateway a freshly started Docker engine does not record.
 
-Modules follow AWS's documented behaviour; where moto answers differently, the fix
-belongs here (see apply_patches), never in a module.
+Modules follow AWS's documented behaviour; where moto 5.2.5 answers differently, the fix belongs
+in tools/local_aws_patches/ (one module per service), never in a module. Each patch module
+declares its behaviours in a BEHAVIOURS list (tools/local_aws_patches/_registry.py), each with the
+AWS documentation it follows; `python tools/local_aws.py behaviours` prints them all, and each
+behaviour's function says what moto did instead.
 
-What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one module per service):
-- elb: per-LB calls on an unknown name answer 400 LoadBalancerNotFound (not HTTP 500); a new CLB
-  has AWS's default health check (TCP:<first instance port>, interval 30, timeout 5, unhealthy 2,
-  healthy 10); DNSName is <name>-<digits>.<region>.elb.amazonaws.com; CanonicalHostedZoneName and
-  the region's real CanonicalHostedZoneNameID are set; listeners keep their InstanceProtocol;
-  attribute defaults (draining timeout 300, desync mitigation) and no AdditionalAttributes growing
-  on each modify; DuplicatePolicyName; DescribeLoadBalancerPolicies with AWS's type names
-  (LBCookieStickinessPolicyType, AppCookieStickinessPolicyType) and attribute descriptions.
-- elb_membership: DeregisterInstancesFromLoadBalancer takes an Auto Scaling instance out of the LB
-  (moto kept it) and the group does not put it back; RegisterInstancesWithLoadBalancer does, once.
-- autoscaling_policies: PutScalingPolicy returns PolicyARN for every policy type and needs an
-  existing group; DescribePolicies lists the linked alarms; policy names are per group (and go
-  with their group); ExecutePolicy applies simple and step policies (MetricValue/BreachThreshold)
-  clamped to min/max; SetAlarmState runs the scaling policies among the alarm's actions for the
-  new state (launching/terminating instances, which join/leave the group's classic LBs);
-  DescribeScalingActivities lists launches and terminations.
-- autoscaling_notifications: Put/Describe/DeleteNotificationConfiguration and
-  DescribeAutoScalingNotificationTypes, validated like AWS, removed with their group; a test
-  notification on Put, and launches/terminations published to the configured SNS topics.
-- autoscaling_metrics: EnableMetricsCollection adds (all metrics when none named),
-  DisableMetricsCollection, DescribeMetricCollectionTypes; EnabledMetrics in DescribeAutoScalingGroups.
-- autoscaling_refresh: Start/Describe/CancelInstanceRefresh replace the instances from the current
-  launch template version/launch configuration (or DesiredConfiguration), one batch per describe
-  (MinHealthyPercentage), Pending -> InProgress -> Successful, Cancelling -> Cancelled;
-  InstanceRefreshInProgress while one runs.
-- autoscaling_azs: instances launch in the AZ (subnet) with the fewest and scale-in removes from
-  the AZ with the most.
-- autoscaling_instances: instances report the launch template version / launch configuration
-  they were launched from (not the template's default version / the group's current LC).
-- autoscaling_describe: DescribeAdjustmentTypes, DescribeScalingProcessTypes, DescribeAccountLimits.
-- autoscaling_groups: ResourceInUse for deleting a group with instances without ForceDelete, or a
-  launch configuration a group uses.
-- autoscaling_traffic: Attach/Describe/DetachTrafficSources (classic LBs and target groups);
-  DetachLoadBalancers leaves the group's other LBs alone.
-- cloudwatch: an alarm changing state publishes AWS's alarm message to its SNS topic actions; a
-  new alarm starts INSUFFICIENT_DATA and an updated one keeps its state.
-- ec2: CreateImage tags snapshots from a `snapshot` TagSpecification, refuses a duplicate
-  (InvalidAMIName.Duplicate) or malformed name; ModifyImageAttribute sets the description;
-  CreateLaunchTemplateVersion stores UserData as base64 (ASGs can launch from it) and honours
-  SourceVersion; DeleteLaunchTemplateVersions (version numbers never reused); DescribeLaunchTemplates
-  shows the current tags; an EBS mapping without VolumeSize or SnapshotId (e.g. only Encrypted)
-  takes the image's size instead of failing the launch.
-- ec2_security_groups: DeleteSecurityGroup answers DependencyViolation while an ENI, instance,
-  another group's rule or a CLB uses the group; Authorize/Revoke ingress/egress are all or nothing
-  (moto kept the permissions before a refused one, e.g. RulesPerSecurityGroupLimitExceeded).
-- ec2_image_state (tests only): POST /moto-api/webfleet/image-state {"image_id", "state",
-  "age_seconds"} puts an image in the state a half-made bake leaves (pending, failed).
-- ec2_containers: an instance launched (RunInstances, Auto Scaling, instance refresh, scaling
-  policies) from an image tagged `webfleet:docker-image` = <Docker image> runs as a real container
-  `webfleet-<instance id>` of that image (systemd-ready: cgroupns host, /sys/fs/cgroup ro, tmpfs
-  /run /run/lock /tmp, stop signal SIGRTMIN+3; labels webfleet.local-aws.port=<port> and
-  webfleet.instance-id=<id>); one request's launches start concurrently and the request answers
-  once they run. Terminate (also scale-in, ForceDelete, refresh) removes it, Stop/Start/Reboot
-  stop/start/restart it. No Docker or no such Docker image: the instance launches anyway and the
-  log says why it has no container. Untagged images: plain moto instances.
-- elb_health: DescribeInstanceHealth runs the LB's health check for real against an instance's
-  container (HTTP/HTTPS: GET, only 200 is healthy; TCP/SSL: connect; timeout <= 2 s; concurrent):
-  InService (N/A) or OutOfService (Instance, "Instance has failed at least the UnhealthyThreshold
-  number of health checks consecutively."). Instances without a container keep moto's answer. A
-  named instance that is not registered is OutOfService (ELB, "Instance is not currently
-  registered with the LoadBalancer."), an unknown id is InvalidInstance, terminated ones are not
-  listed.
-- sns: email/email-json subscriptions stay pending ("pending confirmation" from Subscribe,
-  SubscriptionArn "PendingConfirmation" in the lists).
-- idempotency: RunInstances, CreateLaunchTemplate and CreateLaunchTemplateVersion answer a repeated
-  ClientToken with what its first request made (another parameter set: IdempotentParameterMismatch);
-  CreateHostedZone answers a reused CallerReference with HostedZoneAlreadyExists; Auto Scaling
-  refuses a group or launch configuration name in use (AlreadyExists) instead of replacing it.
-- errors: an unimplemented action answers 400 InvalidAction and a crash 500 InternalFailure, in the
-  service's protocol, instead of an HTML page.
 Requests from web pages are refused (403, before moto sees them): any request with an Origin header
 (moto answered CORS preflights for every origin), a Sec-Fetch-Site other than none/same-origin (a
 page's cross-site subresource), and a Host that is not the endpoint's own name (127.0.0.1,
@@ -93,7 +27,8 @@ localhost, ::1 or the --host it serves on; DNS rebinding). See RequestGuard.
 Containers of the endpoint on a port (label webfleet.local-aws.port=<port>) are removed on reset
 (POST /moto-api/reset or `reset`), `stop`, and when `serve` starts and ends.
 Set WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto (to see a patch's test fail without it).
-Tests: tests/endpoint/test_local_aws.py, tests/endpoint/test_instance_containers.py.
+Tests: tests/endpoint/test_local_aws.py, tests/endpoint/test_instance_containers.py,
+tests/unit/test_endpoint_registry.py (the registry itself).
 """
 from __future__ import annotations
 
@@ -151,7 +86,7 @@ def remove_containers(port: int) -> None:
 
 
 def apply_patches() -> None:
-    """Fidelity patches for moto (see NOTES.md's list of gaps)."""
+    """Install every patch module's behaviours (`behaviours` lists them)."""
     import moto
 
     if moto.__version__ != MOTO_VERSION:
@@ -374,9 +309,22 @@ def network(name: str) -> int:
     return 0
 
 
+def print_behaviours() -> int:
+    """Each patch module's behaviours, as its BEHAVIOURS list declares them (needs no moto)."""
+    patches_on_path()
+    import local_aws_patches
+    from local_aws_patches._registry import describe
+
+    for name in local_aws_patches.PATCH_MODULES:
+        print(f"{name}:")
+        for b in local_aws_patches.behaviours(name):
+            print(f"  {describe(b)}\n      {b.doc}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="the local AWS endpoint (patched moto)")
-    ap.add_argument("command", choices=["serve", "start", "stop", "reset", "status", "network"])
+    ap.add_argument("command", choices=["serve", "start", "stop", "reset", "status", "network", "behaviours"])
     ap.add_argument("--host", default=DEFAULT_HOST)
     ap.add_argument("--port", type=int, default=DEFAULT_PORT)
     patches_on_path()
@@ -392,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         return start(args.host, args.port, args.docker_network)
     if args.command == "network":
         return network(args.docker_network)
+    if args.command == "behaviours":
+        return print_behaviours()
     if args.command == "stop":
         return stop(args.port)
     if args.command == "reset":

@@ -1,12 +1,13 @@
-"""The local endpoint's behaviours for moto 5.2.5, one module per service; see tools/local_aws.py
-for the list and _registry.py for how each module declares them (BEHAVIOURS)."""
+"""The local endpoint's behaviours for moto 5.2.5, one module per service, each declaring them in
+its BEHAVIOURS list (see _registry.py); `python tools/local_aws.py behaviours` prints them all.
+Importing this package, or any module of PATCH_MODULES, does not import moto."""
 from __future__ import annotations
 
 import importlib
 import logging
 from typing import Any
 
-from ._registry import ServeContext, Service, install
+from ._registry import Behaviour, ServeContext, Service, install
 
 log = logging.getLogger("webfleet.local_aws")
 
@@ -39,14 +40,15 @@ SERVICES: list[Service] = []
 RUNNING: list[Service] = []
 
 
+def behaviours(name: str) -> list[Behaviour]:
+    """A patch module's BEHAVIOURS (importing it does not import moto)."""
+    return list(importlib.import_module(f"{__name__}.{name}").BEHAVIOURS)
+
+
 def apply_all() -> list[str]:
-    """Install every module's behaviours (modules not yet converted still have apply())."""
+    """Install every module's behaviours, in PATCH_MODULES order."""
     for name in PATCH_MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        if hasattr(module, "BEHAVIOURS"):
-            SERVICES.extend(install(name, module.BEHAVIOURS))
-        else:
-            module.apply()
+        SERVICES.extend(install(name, behaviours(name)))
     return list(PATCH_MODULES)
 
 

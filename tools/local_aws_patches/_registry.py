@@ -7,6 +7,9 @@ behaviour, each with the AWS documentation it follows in one line (``doc``):
   ``func(original, self, *args, **kwargs)``. One Wrap per method per module.
 - ``Add("moto.autoscaling.responses:AutoScalingResponse", func, doc)``: an action moto lacks, as
   the method ``func.__name__``.
+- ``Replace("moto.elb.models:FakeListener", "instance_protocol", value, doc)``: moto's attribute
+  replaced outright (a property, or a method that never calls moto's). One per attribute per
+  module, and never also wrapped in that module.
 - ``Route("/moto-api/webfleet/image-state", handler, doc)``: a control URL of the endpoint;
   ``handler(request, full_url, headers) -> (status, headers, body)``.
 - ``Service(name, start, stop, doc, info)``: a running part of the local lab (the load balancers'
@@ -41,6 +44,14 @@ class Add:
 
 
 @dataclass(frozen=True)
+class Replace:
+    target: str
+    name: str
+    value: Any  # a property, or a function taking self
+    doc: str
+
+
+@dataclass(frozen=True)
 class Route:
     path: str  # below the endpoint's root, e.g. "/moto-api/webfleet/lab"
     handler: Callable[[Any, str, Any], tuple[int, dict[str, str], str]]
@@ -66,7 +77,7 @@ class Service:
     info: Callable[[], Any] | None = field(default=None)
 
 
-Behaviour = Union[Wrap, Add, Route, Service]
+Behaviour = Union[Wrap, Add, Replace, Route, Service]
 
 
 def resolve(target: str) -> Any:
@@ -86,13 +97,13 @@ def wrap(cls: Any, name: str, wrapper: Callable[..., Any]) -> None:
 
 
 def check_unique(module: str, behaviours: list[Behaviour]) -> None:
-    """One Wrap per method per module: a second wrap of the same method belongs in the first."""
+    """One Wrap (or Replace) per method per module: a second one of the same method belongs in the first."""
     seen: set[tuple[str, str]] = set()
     for b in behaviours:
-        if isinstance(b, Wrap):
-            key = (b.target, b.method)
+        if isinstance(b, (Wrap, Replace)):
+            key = (b.target, b.method if isinstance(b, Wrap) else b.name)
             if key in seen:
-                raise ValueError(f"{module}: {b.target}.{b.method} is wrapped twice; make it one behaviour")
+                raise ValueError(f"{module}: {key[0]}.{key[1]} is wrapped twice; make it one behaviour")
             seen.add(key)
 
 
@@ -105,6 +116,8 @@ def install(module: str, behaviours: list[Behaviour]) -> list[Service]:
             wrap(resolve(b.target), b.method, b.func)
         elif isinstance(b, Add):
             setattr(resolve(b.target), b.func.__name__, b.func)
+        elif isinstance(b, Replace):
+            setattr(resolve(b.target), b.name, b.value)
         elif isinstance(b, Route):
             from moto.moto_api._internal import urls
 
@@ -112,3 +125,16 @@ def install(module: str, behaviours: list[Behaviour]) -> list[Service]:
         else:
             services.append(b)
     return services
+
+
+def describe(b: Behaviour) -> str:
+    """What a behaviour changes, in a few words: "wrap moto.elb.models:ELBBackend.get_load_balancer"."""
+    if isinstance(b, Wrap):
+        return f"wrap {b.target}.{b.method}"
+    if isinstance(b, Add):
+        return f"add {b.target}.{b.func.__name__}"
+    if isinstance(b, Replace):
+        return f"replace {b.target}.{b.name}"
+    if isinstance(b, Route):
+        return f"route {b.path}"
+    return f"service {b.name}"

@@ -1,7 +1,6 @@
 """Helpers shared by the patches."""
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable
 
 
@@ -12,13 +11,3 @@ def backend_state(backend: Any, name: str, factory: Callable[[], Any]) -> Any:
         backend.__dict__[key] = factory()
     return backend.__dict__[key]
 
-
-def wrap(cls: Any, name: str, wrapper: Callable[..., Any]) -> None:
-    """Replace ``cls.name`` by ``wrapper(original, *args, **kwargs)``."""
-    original = getattr(cls, name)
-
-    @functools.wraps(original)
-    def patched(*args: Any, **kwargs: Any) -> Any:
-        return wrapper(original, *args, **kwargs)
-
-    setattr(cls, name, patched)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._util import wrap
+from ._registry import Behaviour, Replace, Wrap
+
+STATE = "moto.autoscaling.models:InstanceState"
+API = "Auto Scaling API Reference"
 
 
 def launched_from(group: Any) -> tuple[str | None, str | None]:
@@ -16,27 +19,30 @@ def launched_from(group: Any) -> tuple[str | None, str | None]:
     return None, getattr(group, "launch_configuration_name", None)
 
 
-def apply() -> None:
-    from moto.autoscaling.models import InstanceState
+def init(original: Any, self: Any, *args: Any, **kwargs: Any) -> None:
+    """An instance remembers what its group launched it from."""
+    original(self, *args, **kwargs)
+    group = self.auto_scaling_group
+    self._webfleet_version, self._webfleet_lc = launched_from(group) if group is not None else (None, None)
+    self._webfleet_template = group.ec2_launch_template if group is not None else None
 
-    def init(original: Any, self: InstanceState, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        group = self.auto_scaling_group
-        self._webfleet_version, self._webfleet_lc = launched_from(group) if group is not None else (None, None)
-        self._webfleet_template = group.ec2_launch_template if group is not None else None
 
-    wrap(InstanceState, "__init__", init)
+def launch_template(self: Any) -> dict[str, Any] | None:
+    template = getattr(self, "_webfleet_template", None)
+    if template is None:
+        return None
+    return {"LaunchTemplateId": template.id, "LaunchTemplateName": template.name,
+            "Version": self._webfleet_version}
 
-    def launch_template(self: InstanceState) -> dict[str, Any] | None:
-        template = getattr(self, "_webfleet_template", None)
-        if template is None:
-            return None
-        return {"LaunchTemplateId": template.id, "LaunchTemplateName": template.name,
-                "Version": self._webfleet_version}
 
-    def launch_configuration_name(self: InstanceState) -> str | None:
-        return getattr(self, "_webfleet_lc", None)
+def launch_configuration_name(self: Any) -> str | None:
+    return getattr(self, "_webfleet_lc", None)
 
-    InstanceState.launch_template = property(launch_template)  # type: ignore[assignment,method-assign]
-    InstanceState.launch_configuration_name = property(  # type: ignore[assignment,method-assign]
-        launch_configuration_name)
+
+BEHAVIOURS: list[Behaviour] = [
+    Wrap(STATE, "__init__", init, f"{API}, Instance: launched from a template version or launch configuration"),
+    Replace(STATE, "launch_template", property(launch_template),
+            f"{API}, Instance.LaunchTemplate: the version the instance was launched from"),
+    Replace(STATE, "launch_configuration_name", property(launch_configuration_name),
+            f"{API}, Instance.LaunchConfigurationName: the configuration the instance was launched from"),
+]

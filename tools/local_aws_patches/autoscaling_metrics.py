@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._registry import Add, Behaviour
+
 # The group metrics AWS collects (Auto Scaling API reference, EnableMetricsCollection).
 GROUP_METRICS = [
     "GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances",
@@ -15,39 +17,56 @@ GROUP_METRICS = [
 ]
 
 
-def apply() -> None:
+RESPONSE = "moto.autoscaling.responses:AutoScalingResponse"
+API = "Auto Scaling API Reference"
+
+
+def target(self: Any) -> tuple[Any, list[str]]:
+    """The request's group and metrics (all of them when none are named), both checked."""
     from moto.autoscaling.exceptions import ValidationError
-    from moto.autoscaling.responses import AutoScalingResponse
-    from moto.core.responses import ActionResult, EmptyResult
 
-    def target(self: AutoScalingResponse) -> tuple[Any, list[str]]:
-        name = self._get_param("AutoScalingGroupName")
-        group = self.autoscaling_backend.autoscaling_groups.get(name)
-        if group is None:
-            raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
-        metrics = self._get_param("Metrics", []) or GROUP_METRICS
-        unknown = [m for m in metrics if m not in GROUP_METRICS]
-        if unknown:
-            raise ValidationError(f"Unknown metric: {unknown[0]}")
-        return group, metrics
+    name = self._get_param("AutoScalingGroupName")
+    group = self.autoscaling_backend.autoscaling_groups.get(name)
+    if group is None:
+        raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
+    metrics = self._get_param("Metrics", []) or GROUP_METRICS
+    unknown = [m for m in metrics if m not in GROUP_METRICS]
+    if unknown:
+        raise ValidationError(f"Unknown metric: {unknown[0]}")
+    return group, metrics
 
-    # AWS: the named metrics are added to those already enabled (moto replaced the list, and an
-    # empty Metrics enabled nothing instead of everything); Granularity must be "1Minute".
-    def enable_metrics_collection(self: AutoScalingResponse) -> ActionResult:
-        group, metrics = target(self)
-        if self._get_param("Granularity") != "1Minute":
-            raise ValidationError("Valid granularity is: 1Minute")
-        group.metrics = [m for m in GROUP_METRICS if m in set(group.metrics) | set(metrics)]
-        return EmptyResult()
 
-    def disable_metrics_collection(self: AutoScalingResponse) -> ActionResult:
-        group, metrics = target(self)
-        group.metrics = [m for m in group.metrics if m not in metrics]
-        return EmptyResult()
+def enable_metrics_collection(self: Any) -> Any:
+    """AWS: the named metrics are added to those already enabled (moto replaced the list, and an
+    empty Metrics enabled nothing instead of everything); Granularity must be "1Minute"."""
+    from moto.autoscaling.exceptions import ValidationError
+    from moto.core.responses import EmptyResult
 
-    def describe_metric_collection_types(self: AutoScalingResponse) -> ActionResult:
-        return ActionResult({"Metrics": [{"Metric": m} for m in GROUP_METRICS],
-                             "Granularities": [{"Granularity": "1Minute"}]})
+    group, metrics = target(self)
+    if self._get_param("Granularity") != "1Minute":
+        raise ValidationError("Valid granularity is: 1Minute")
+    group.metrics = [m for m in GROUP_METRICS if m in set(group.metrics) | set(metrics)]
+    return EmptyResult()
 
-    for func in (enable_metrics_collection, disable_metrics_collection, describe_metric_collection_types):
-        setattr(AutoScalingResponse, func.__name__, func)
+
+def disable_metrics_collection(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    group, metrics = target(self)
+    group.metrics = [m for m in group.metrics if m not in metrics]
+    return EmptyResult()
+
+
+def describe_metric_collection_types(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    return ActionResult({"Metrics": [{"Metric": m} for m in GROUP_METRICS],
+                         "Granularities": [{"Granularity": "1Minute"}]})
+
+
+BEHAVIOURS: list[Behaviour] = [
+    Add(RESPONSE, enable_metrics_collection,
+        f"{API}, EnableMetricsCollection: adds the named metrics (all when none), Granularity 1Minute"),
+    Add(RESPONSE, disable_metrics_collection, f"{API}, DisableMetricsCollection"),
+    Add(RESPONSE, describe_metric_collection_types, f"{API}, DescribeMetricCollectionTypes"),
+]

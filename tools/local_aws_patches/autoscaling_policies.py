@@ -6,12 +6,27 @@ import json
 import math
 from typing import Any
 
-from moto.core.utils import utcnow
-
-from ._util import backend_state, wrap
+from ._registry import Behaviour, Replace, Wrap
+from ._util import backend_state
 from .cloudwatch import AlarmChange, on_alarm_action
 
 SCALING_POLICY_ARN_MARK = ":scalingPolicy:"
+RESPONSE = "moto.autoscaling.responses:AutoScalingResponse"
+BACKEND = "moto.autoscaling.models:AutoScalingBackend"
+GROUP = "moto.autoscaling.models:FakeAutoScalingGroup"
+API = "Auto Scaling API Reference"
+
+
+def utcnow() -> Any:
+    from moto.core.utils import utcnow as moto_utcnow
+
+    return moto_utcnow()
+
+
+def validation_error(message: str) -> Exception:
+    from moto.autoscaling.exceptions import ValidationError
+
+    return ValidationError(message)
 
 
 def policy_key(group: str, name: str) -> str:
@@ -49,11 +64,6 @@ def step_adjustment(policy: Any, metric_value: float, breach_threshold: float) -
     """
     diff = metric_value - breach_threshold
     steps = policy.step_adjustments or []
-
-    def bound(step: dict[str, Any], key: str, default: float) -> float:
-        value = step.get(key)
-        return default if value is None else float(value)
-
     if diff >= 0:
         for step in steps:
             lower = bound(step, "MetricIntervalLowerBound", -math.inf)
@@ -67,6 +77,11 @@ def step_adjustment(policy: Any, metric_value: float, breach_threshold: float) -
             if lower < diff <= upper:
                 return int(step["ScalingAdjustment"])
     return None
+
+
+def bound(step: dict[str, Any], key: str, default: float) -> float:
+    value = step.get(key)
+    return default if value is None else float(value)
 
 
 def new_capacity(policy: Any, group: Any, adjustment: int) -> int:
@@ -93,22 +108,20 @@ def new_capacity(policy: Any, group: Any, adjustment: int) -> int:
 
 def run_policy(policy: Any, metric_value: float | None, breach_threshold: float | None, cause: str) -> None:
     """Apply the policy to its group, as AWS does when the policy is executed or its alarm fires."""
-    from moto.autoscaling.exceptions import ValidationError
-
     backend = policy.autoscaling_backend
     group = backend.autoscaling_groups.get(policy.auto_scaling_group_name)
     if group is None:
-        raise ValidationError(f"AutoScalingGroup name not found - {policy.auto_scaling_group_name}")
+        raise validation_error(f"AutoScalingGroup name not found - {policy.auto_scaling_group_name}")
     if policy.policy_type == "StepScaling":
         if metric_value is None or breach_threshold is None:
-            raise ValidationError("MetricValue and BreachThreshold are required for a step scaling policy")
+            raise validation_error("MetricValue and BreachThreshold are required for a step scaling policy")
         adjustment = step_adjustment(policy, metric_value, breach_threshold)
         if adjustment is None:
             return
     elif policy.policy_type == "SimpleScaling":
         adjustment = int(policy.scaling_adjustment or 0)
     else:
-        raise ValidationError(f"Policy type {policy.policy_type} is not supported by ExecutePolicy")
+        raise validation_error(f"Policy type {policy.policy_type} is not supported by ExecutePolicy")
     before = group.desired_capacity
     after = new_capacity(policy, group, adjustment)
     if after == before:
@@ -124,132 +137,146 @@ def activities(backend: Any) -> list[Any]:
     return backend_state(backend, "activities", list)
 
 
-def apply() -> None:
-    from moto.autoscaling.exceptions import ValidationError
-    from moto.autoscaling.models import Activity, AutoScalingBackend, FakeAutoScalingGroup, FakeScalingPolicy
-    from moto.autoscaling.responses import AutoScalingResponse
-    from moto.core.responses import ActionResult, EmptyResult
+def put_scaling_policy(original: Any, self: Any) -> Any:
+    """AWS: PutScalingPolicy answers PolicyARN for every policy type (moto's key "PolicyArn"
+    is not the model's "PolicyARN", so boto3 sees nothing)."""
+    from moto.core.responses import ActionResult
 
-    # AWS: PutScalingPolicy answers PolicyARN for every policy type (moto's key "PolicyArn"
-    # is not the model's "PolicyARN", so boto3 sees nothing).
-    def put_scaling_policy(original: Any, self: AutoScalingResponse) -> ActionResult:
-        original(self)
-        policy = find_policy(self.autoscaling_backend, self._get_param("PolicyName"),
-                             self._get_param("AutoScalingGroupName"))
-        return ActionResult({"PolicyARN": policy.arn, "Alarms": []})
+    original(self)
+    policy = find_policy(self.autoscaling_backend, self._get_param("PolicyName"),
+                         self._get_param("AutoScalingGroupName"))
+    return ActionResult({"PolicyARN": policy.arn, "Alarms": []})
 
-    wrap(AutoScalingResponse, "put_scaling_policy", put_scaling_policy)
 
-    # AWS: policy names are unique per group, not per region; moto keys them by name alone, so a
-    # second group's "scale-out" replaced the first group's.
-    # AWS: a policy needs an existing group (moto stored policies for any name).
-    def backend_put_scaling_policy(original: Any, self: AutoScalingBackend, name: str, *args: Any,
-                                   **kwargs: Any) -> Any:
-        group = kwargs.get("as_name")
-        if group not in self.autoscaling_groups:
-            raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {group} not found")
-        policy = original(self, name, *args, **kwargs)
-        if self.policies.get(name) is policy:
-            del self.policies[name]
-        self.policies[policy_key(policy.auto_scaling_group_name, name)] = policy
-        return policy
+def backend_put_scaling_policy(original: Any, self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """AWS: policy names are unique per group, not per region; moto keys them by name alone, so a
+    second group's "scale-out" replaced the first group's. A policy needs an existing group (moto
+    stored policies for any name)."""
+    group = kwargs.get("as_name")
+    if group not in self.autoscaling_groups:
+        raise validation_error(f"AutoScalingGroup name not found - AutoScalingGroup {group} not found")
+    policy = original(self, name, *args, **kwargs)
+    if self.policies.get(name) is policy:
+        del self.policies[name]
+    self.policies[policy_key(policy.auto_scaling_group_name, name)] = policy
+    return policy
 
-    wrap(AutoScalingBackend, "put_scaling_policy", backend_put_scaling_policy)
 
-    # AWS: DeletePolicy takes the name (with the group) or the ARN.
-    def delete_policy(_original: Any, self: AutoScalingResponse) -> ActionResult:
-        backend = self.autoscaling_backend
-        policy = find_policy(backend, self._get_param("PolicyName"), self._get_param("AutoScalingGroupName"))
-        if policy is not None:
-            backend.policies.pop(policy_key(policy.auto_scaling_group_name, policy.name), None)
-        return EmptyResult()
+def delete_policy(_original: Any, self: Any) -> Any:
+    """AWS: DeletePolicy takes the name (with the group) or the ARN."""
+    from moto.core.responses import EmptyResult
 
-    wrap(AutoScalingResponse, "delete_policy", delete_policy)
+    backend = self.autoscaling_backend
+    policy = find_policy(backend, self._get_param("PolicyName"), self._get_param("AutoScalingGroupName"))
+    if policy is not None:
+        backend.policies.pop(policy_key(policy.auto_scaling_group_name, policy.name), None)
+    return EmptyResult()
 
-    # AWS: deleting a group deletes its scaling policies.
-    def delete_auto_scaling_group(original: Any, self: AutoScalingBackend, group_name: str) -> None:
-        original(self, group_name)
-        for key in [k for k, p in self.policies.items() if p.auto_scaling_group_name == group_name]:
-            del self.policies[key]
 
-    wrap(AutoScalingBackend, "delete_auto_scaling_group", delete_auto_scaling_group)
+def delete_auto_scaling_group(original: Any, self: Any, group_name: str) -> None:
+    """AWS: deleting a group deletes its scaling policies."""
+    original(self, group_name)
+    for key in [k for k, p in self.policies.items() if p.auto_scaling_group_name == group_name]:
+        del self.policies[key]
 
-    # AWS: DescribePolicies lists, per policy, the CloudWatch alarms that invoke it.
-    FakeScalingPolicy.alarms = property(linked_alarms)  # type: ignore[attr-defined]
 
-    # AWS: ExecutePolicy applies a simple or step policy (MetricValue/BreachThreshold pick the step)
-    # and clamps the result to MinSize/MaxSize; moto 5.2.5 answers HTTP 500.
-    def execute_policy(_original: Any, self: AutoScalingResponse) -> ActionResult:
-        backend = self.autoscaling_backend
-        name = self._get_param("PolicyName")
-        policy = find_policy(backend, name, self._get_param("AutoScalingGroupName"))
-        if policy is None:
-            raise ValidationError(f"No scaling policy found for PolicyName {name}")
-        metric = self._get_param("MetricValue")
-        breach = self._get_param("BreachThreshold")
-        run_policy(policy, None if metric is None else float(metric), None if breach is None else float(breach),
-                   f"At {utcnow().isoformat()}Z a user request executed policy {policy.name}")
-        return EmptyResult()
+def execute_policy(_original: Any, self: Any) -> Any:
+    """AWS: ExecutePolicy applies a simple or step policy (MetricValue/BreachThreshold pick the step)
+    and clamps the result to MinSize/MaxSize; moto 5.2.5 answers HTTP 500."""
+    from moto.core.responses import EmptyResult
 
-    wrap(AutoScalingResponse, "execute_policy", execute_policy)
+    backend = self.autoscaling_backend
+    name = self._get_param("PolicyName")
+    policy = find_policy(backend, name, self._get_param("AutoScalingGroupName"))
+    if policy is None:
+        raise validation_error(f"No scaling policy found for PolicyName {name}")
+    metric = self._get_param("MetricValue")
+    breach = self._get_param("BreachThreshold")
+    run_policy(policy, None if metric is None else float(metric), None if breach is None else float(breach),
+               f"At {utcnow().isoformat()}Z a user request executed policy {policy.name}")
+    return EmptyResult()
 
-    # AWS: an alarm action that is a scaling policy ARN executes the policy (the alarm's latest
-    # datapoint, else its threshold, picks the step). The state change itself: cloudwatch.py.
-    def run_scaling_action(change: AlarmChange, arn: str) -> None:
-        from moto.autoscaling.models import autoscaling_backends
 
-        if SCALING_POLICY_ARN_MARK not in arn:
-            return
-        alarm = change.alarm
-        backend = autoscaling_backends[change.backend.account_id][arn.split(":")[3]]
-        policy = find_policy(backend, arn, None)
-        if policy is None:
-            return
-        threshold = None if alarm.threshold is None else float(alarm.threshold)
-        metric_value = threshold
-        try:
-            points = json.loads(change.reason_data or "{}").get("recentDatapoints") or []
-            if points:
-                metric_value = float(points[-1])
-        except (ValueError, TypeError, AttributeError):
-            pass
-        run_policy(policy, metric_value, threshold,
-                   f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {change.state} "
-                   f"triggered policy {policy.name}")
+def run_scaling_action(change: AlarmChange, arn: str) -> None:
+    """AWS: an alarm action that is a scaling policy ARN executes the policy (the alarm's latest
+    datapoint, else its threshold, picks the step). The state change itself: cloudwatch.py."""
+    from moto.autoscaling.models import autoscaling_backends
 
-    on_alarm_action(run_scaling_action)
+    if SCALING_POLICY_ARN_MARK not in arn:
+        return
+    alarm = change.alarm
+    backend = autoscaling_backends[change.backend.account_id][arn.split(":")[3]]
+    policy = find_policy(backend, arn, None)
+    if policy is None:
+        return
+    threshold = None if alarm.threshold is None else float(alarm.threshold)
+    metric_value = threshold
+    try:
+        points = json.loads(change.reason_data or "{}").get("recentDatapoints") or []
+        if points:
+            metric_value = float(points[-1])
+    except (ValueError, TypeError, AttributeError):
+        pass
+    run_policy(policy, metric_value, threshold,
+               f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {change.state} "
+               f"triggered policy {policy.name}")
 
-    # AWS: every launch and termination is a scaling activity (DescribeScalingActivities);
-    # moto always answers an empty list.
-    def set_desired_capacity(original: Any, self: FakeAutoScalingGroup, new_capacity: int | None) -> None:
-        before = {state.instance.id for state in self.instance_states}
-        original(self, new_capacity)
-        after = {state.instance.id for state in self.instance_states}
-        cause = getattr(self, "_webfleet_cause", None) or (
-            f"At {utcnow().isoformat()}Z a user request update of AutoScalingGroup constraints to "
-            f"min: {self.min_size}, max: {self.max_size}, desired: {self.desired_capacity} changing the desired "
-            f"capacity to {self.desired_capacity}.")
-        log = activities(self.autoscaling_backend)
-        for instance_id in sorted(after - before):
-            activity = Activity(f"Launching a new EC2 instance: {instance_id}", cause, self, status_code="Successful")
-            activity.progress = 100
-            log.append(activity)
-        for instance_id in sorted(before - after):
-            activity = Activity(f"Terminating EC2 instance: {instance_id}", cause, self, status_code="Successful")
-            activity.progress = 100
-            log.append(activity)
 
-    wrap(FakeAutoScalingGroup, "set_desired_capacity", set_desired_capacity)
+# The runner is called only by cloudwatch's installed set_alarm_state, so registering it on import is inert.
+on_alarm_action(run_scaling_action)
 
-    def describe_scaling_activities(_original: Any, self: AutoScalingResponse) -> ActionResult:
-        group = self._get_param("AutoScalingGroupName")
-        ids = self._get_param("ActivityIds", [])
-        found = [a for a in reversed(activities(self.autoscaling_backend))  # newest first, as AWS
-                 if (not group or a.auto_scaling_group_name == group) and (not ids or a.activity_id in ids)]
-        start = int(self._get_param("NextToken") or 0)
-        size = int(self._get_param("MaxRecords") or 100)
-        page = found[start:start + size]
-        token = str(start + size) if start + size < len(found) else None
-        return ActionResult({"Activities": page, "NextToken": token})
 
-    wrap(AutoScalingResponse, "describe_scaling_activities", describe_scaling_activities)
+def set_desired_capacity(original: Any, self: Any, new_capacity: int | None) -> None:
+    """AWS: every launch and termination is a scaling activity (DescribeScalingActivities);
+    moto always answers an empty list."""
+    before = {state.instance.id for state in self.instance_states}
+    original(self, new_capacity)
+    after = {state.instance.id for state in self.instance_states}
+    cause = getattr(self, "_webfleet_cause", None) or (
+        f"At {utcnow().isoformat()}Z a user request update of AutoScalingGroup constraints to "
+        f"min: {self.min_size}, max: {self.max_size}, desired: {self.desired_capacity} changing the desired "
+        f"capacity to {self.desired_capacity}.")
+    for instance_id in sorted(after - before):
+        log_activity(self, f"Launching a new EC2 instance: {instance_id}", cause)
+    for instance_id in sorted(before - after):
+        log_activity(self, f"Terminating EC2 instance: {instance_id}", cause)
+
+
+def log_activity(group: Any, description: str, cause: str) -> None:
+    from moto.autoscaling.models import Activity
+
+    activity = Activity(description, cause, group, status_code="Successful")
+    activity.progress = 100
+    activities(group.autoscaling_backend).append(activity)
+
+
+def describe_scaling_activities(_original: Any, self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    group = self._get_param("AutoScalingGroupName")
+    ids = self._get_param("ActivityIds", [])
+    found = [a for a in reversed(activities(self.autoscaling_backend))  # newest first, as AWS
+             if (not group or a.auto_scaling_group_name == group) and (not ids or a.activity_id in ids)]
+    start = int(self._get_param("NextToken") or 0)
+    size = int(self._get_param("MaxRecords") or 100)
+    page = found[start:start + size]
+    token = str(start + size) if start + size < len(found) else None
+    return ActionResult({"Activities": page, "NextToken": token})
+
+
+BEHAVIOURS: list[Behaviour] = [
+    Wrap(RESPONSE, "put_scaling_policy", put_scaling_policy, f"{API}, PutScalingPolicy: PolicyARN in the answer"),
+    Wrap(BACKEND, "put_scaling_policy", backend_put_scaling_policy,
+         f"{API}, PutScalingPolicy: PolicyName unique per group; the group must exist (ValidationError)"),
+    Wrap(RESPONSE, "delete_policy", delete_policy, f"{API}, DeletePolicy: PolicyName is the name or the ARN"),
+    Wrap(BACKEND, "delete_auto_scaling_group", delete_auto_scaling_group,
+         f"{API}, DeleteAutoScalingGroup: the group's scaling policies are deleted with it"),
+    Replace("moto.autoscaling.models:FakeScalingPolicy", "alarms", property(linked_alarms),
+            f"{API}, DescribePolicies: ScalingPolicy.Alarms, the CloudWatch alarms that invoke the policy"),
+    Wrap(RESPONSE, "execute_policy", execute_policy,
+         f"{API}, ExecutePolicy: simple and step policies (MetricValue, BreachThreshold), clamped to Min/MaxSize"),
+    Wrap(GROUP, "set_desired_capacity", set_desired_capacity,
+         f"{API}, Activity: each launch and termination is a scaling activity"),
+    Wrap(RESPONSE, "describe_scaling_activities", describe_scaling_activities,
+         f"{API}, DescribeScalingActivities: newest first, ActivityIds, MaxRecords/NextToken"),
+]

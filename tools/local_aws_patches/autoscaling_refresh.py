@@ -10,21 +10,30 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from moto.core.exceptions import ServiceException
-from moto.core.utils import utcnow
-from moto.moto_api._internal import mock_random
-
+from ._registry import Add, Behaviour
 from ._util import backend_state
 
 ACTIVE = ("Pending", "InProgress", "Cancelling")
+RESPONSE = "moto.autoscaling.responses:AutoScalingResponse"
+API = "Auto Scaling API Reference"
 
 
-class InstanceRefreshInProgress(ServiceException):
-    code = "InstanceRefreshInProgress"
+def utcnow() -> Any:
+    from moto.core.utils import utcnow as moto_utcnow
+
+    return moto_utcnow()
 
 
-class ActiveInstanceRefreshNotFound(ServiceException):
-    code = "ActiveInstanceRefreshNotFound"
+def service_error(code: str, message: str) -> Exception:
+    from moto.core.exceptions import ServiceException
+
+    return ServiceException(code, message)
+
+
+def validation_error(message: str) -> Exception:
+    from moto.autoscaling.exceptions import ValidationError
+
+    return ValidationError(message)
 
 
 def refreshes(backend: Any) -> list[dict[str, Any]]:
@@ -42,8 +51,6 @@ def matches_config(group: Any, state: Any) -> bool:
 
 def advance(backend: Any, refresh: dict[str, Any]) -> None:
     """One step of a refresh: replace the next batch of instances, or finish."""
-    from moto.autoscaling.models import Activity
-
     if refresh["Status"] == "Cancelling":
         refresh.update(Status="Cancelled", StatusReason="Instance refresh cancelled by user request.",
                        EndTime=utcnow())
@@ -59,22 +66,7 @@ def advance(backend: Any, refresh: dict[str, Any]) -> None:
     if pending:
         batch_ids = pending[:refresh["_batch"]]
         del pending[:refresh["_batch"]]
-        old = [s for s in group.instance_states if s.instance.id in batch_ids]
-        before = {s.instance.id for s in group.instance_states}
-        group.replace_autoscaling_group_instances(len(old), group.get_propagated_tags())
-        launched = [s.instance.id for s in group.instance_states if s.instance.id not in before]
-        if old:
-            backend.ec2_backend.terminate_instances([s.instance.id for s in old])
-            group.instance_states = [s for s in group.instance_states if s not in old]
-        backend.update_attached_elbs(group.name)
-        cause = (f"At {utcnow().isoformat()}Z an instance was replaced by instance refresh "
-                 f"{refresh['InstanceRefreshId']}.")
-        log = backend_state(backend, "activities", list)
-        for instance_id in launched:
-            log.append(Activity(f"Launching a new EC2 instance: {instance_id}", cause, group, status_code="Successful"))
-        for state in old:
-            log.append(Activity(f"Terminating EC2 instance: {state.instance.id}", cause, group,
-                                status_code="Successful"))
+        replace_batch(backend, group, refresh, batch_ids)
     total = refresh["_total"]
     done = total - len(pending)
     refresh["PercentageComplete"] = 100 if total == 0 else int(100 * done / total)
@@ -84,86 +76,128 @@ def advance(backend: Any, refresh: dict[str, Any]) -> None:
     refresh["_started_batches"] = True
 
 
+def replace_batch(backend: Any, group: Any, refresh: dict[str, Any], batch_ids: list[str]) -> None:
+    """Launch as many new instances as the batch has, then terminate the batch; log both as activities."""
+    from moto.autoscaling.models import Activity
+
+    old = [s for s in group.instance_states if s.instance.id in batch_ids]
+    before = {s.instance.id for s in group.instance_states}
+    group.replace_autoscaling_group_instances(len(old), group.get_propagated_tags())
+    launched = [s.instance.id for s in group.instance_states if s.instance.id not in before]
+    if old:
+        backend.ec2_backend.terminate_instances([s.instance.id for s in old])
+        group.instance_states = [s for s in group.instance_states if s not in old]
+    backend.update_attached_elbs(group.name)
+    cause = (f"At {utcnow().isoformat()}Z an instance was replaced by instance refresh "
+             f"{refresh['InstanceRefreshId']}.")
+    log = backend_state(backend, "activities", list)
+    for instance_id in launched:
+        log.append(Activity(f"Launching a new EC2 instance: {instance_id}", cause, group, status_code="Successful"))
+    for state in old:
+        log.append(Activity(f"Terminating EC2 instance: {state.instance.id}", cause, group,
+                            status_code="Successful"))
+
+
 def public(refresh: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in refresh.items() if not k.startswith("_") and v is not None}
 
 
-def apply() -> None:
-    from moto.autoscaling.exceptions import ValidationError
-    from moto.autoscaling.responses import AutoScalingResponse
+def start_instance_refresh(self: Any) -> Any:
     from moto.core.responses import ActionResult
 
-    def start_instance_refresh(self: AutoScalingResponse) -> ActionResult:
-        backend = self.autoscaling_backend
-        name = self._get_param("AutoScalingGroupName")
-        group = backend.autoscaling_groups.get(name)
-        if group is None:
-            raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
-        # AWS: one refresh at a time per group.
-        for other in refreshes(backend):
-            if other["AutoScalingGroupName"] == name and other["Status"] in ACTIVE:
-                raise InstanceRefreshInProgress(
-                    f"An Instance Refresh is already in progress and blocks the execution of this Instance "
-                    f"Refresh. Instance refresh {other['InstanceRefreshId']} is in progress.")
-        strategy = self._get_param("Strategy") or "Rolling"
-        if strategy not in ("Rolling", "ReplaceRootVolume"):
-            raise ValidationError(f"Strategy {strategy} is not valid")
-        preferences = self._get_param("Preferences") or {}
-        desired = self._get_param("DesiredConfiguration") or {}
-        min_healthy = int(preferences.get("MinHealthyPercentage", 90))
-        if not 0 <= min_healthy <= 100:
-            raise ValidationError("MinHealthyPercentage must be between 0 and 100")
-        if desired.get("LaunchTemplate"):
-            # AWS: the desired configuration is what new instances launch from, and becomes the group's.
-            group._set_launch_configuration(None, desired["LaunchTemplate"], None)
-            group.launch_config = None
-            group.launch_configuration_name = None
-        states = list(group.instance_states)
-        if preferences.get("SkipMatching"):
-            states = [s for s in states if not matches_config(group, s)]
-        # AWS replaces (100 - MinHealthyPercentage) % of the group at a time, at least one instance.
-        batch = max(1, math.floor(len(group.instance_states) * (100 - min_healthy) / 100))
-        refresh = {
-            "InstanceRefreshId": str(mock_random.uuid4()),
-            "AutoScalingGroupName": name,
-            "Status": "Pending",
-            "StatusReason": None,
-            "StartTime": utcnow(),
-            "EndTime": None,
-            "PercentageComplete": 0,
-            "InstancesToUpdate": len(states),
-            "Preferences": {"MinHealthyPercentage": min_healthy, **preferences},
-            "DesiredConfiguration": desired or None,
-            "Strategy": strategy,
-            "_pending": [s.instance.id for s in states],
-            "_total": len(states),
-            "_batch": batch,
-            "_started_batches": False,
-        }
-        refreshes(backend).append(refresh)
-        return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
+    backend = self.autoscaling_backend
+    name = self._get_param("AutoScalingGroupName")
+    group = backend.autoscaling_groups.get(name)
+    if group is None:
+        raise validation_error(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
+    # AWS: one refresh at a time per group.
+    for other in refreshes(backend):
+        if other["AutoScalingGroupName"] == name and other["Status"] in ACTIVE:
+            raise service_error("InstanceRefreshInProgress",
+                                "An Instance Refresh is already in progress and blocks the execution of this "
+                                f"Instance Refresh. Instance refresh {other['InstanceRefreshId']} is in progress.")
+    strategy = self._get_param("Strategy") or "Rolling"
+    if strategy not in ("Rolling", "ReplaceRootVolume"):
+        raise validation_error(f"Strategy {strategy} is not valid")
+    preferences = self._get_param("Preferences") or {}
+    desired = self._get_param("DesiredConfiguration") or {}
+    min_healthy = int(preferences.get("MinHealthyPercentage", 90))
+    if not 0 <= min_healthy <= 100:
+        raise validation_error("MinHealthyPercentage must be between 0 and 100")
+    if desired.get("LaunchTemplate"):
+        # AWS: the desired configuration is what new instances launch from, and becomes the group's.
+        group._set_launch_configuration(None, desired["LaunchTemplate"], None)
+        group.launch_config = None
+        group.launch_configuration_name = None
+    states = list(group.instance_states)
+    if preferences.get("SkipMatching"):
+        states = [s for s in states if not matches_config(group, s)]
+    # AWS replaces (100 - MinHealthyPercentage) % of the group at a time, at least one instance.
+    batch = max(1, math.floor(len(group.instance_states) * (100 - min_healthy) / 100))
+    refresh = new_refresh(group, states, strategy, {"MinHealthyPercentage": min_healthy, **preferences}, desired,
+                          batch)
+    refreshes(backend).append(refresh)
+    return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
 
-    def describe_instance_refreshes(self: AutoScalingResponse) -> ActionResult:
-        backend = self.autoscaling_backend
-        name = self._get_param("AutoScalingGroupName")
-        ids = self._get_param("InstanceRefreshIds", [])
-        found = [r for r in reversed(refreshes(backend))  # newest first, as AWS
-                 if r["AutoScalingGroupName"] == name and (not ids or r["InstanceRefreshId"] in ids)]
-        for refresh in found:
-            advance(backend, refresh)
-        start = int(self._get_param("NextToken") or 0)
-        size = int(self._get_param("MaxRecords") or 50)
-        token = str(start + size) if start + size < len(found) else None
-        return ActionResult({"InstanceRefreshes": [public(r) for r in found[start:start + size]], "NextToken": token})
 
-    def cancel_instance_refresh(self: AutoScalingResponse) -> ActionResult:
-        name = self._get_param("AutoScalingGroupName")
-        for refresh in refreshes(self.autoscaling_backend):
-            if refresh["AutoScalingGroupName"] == name and refresh["Status"] in ("Pending", "InProgress"):
-                refresh["Status"] = "Cancelling"
-                return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
-        raise ActiveInstanceRefreshNotFound("No in progress or pending Instance Refresh found for Auto Scaling "
-                                            f"group {name}")
+def new_refresh(group: Any, states: list[Any], strategy: str, preferences: dict[str, Any],
+                desired: dict[str, Any], batch: int) -> dict[str, Any]:
+    from moto.moto_api._internal import mock_random
 
-    for func in (start_instance_refresh, describe_instance_refreshes, cancel_instance_refresh):
-        setattr(AutoScalingResponse, func.__name__, func)
+    return {
+        "InstanceRefreshId": str(mock_random.uuid4()),
+        "AutoScalingGroupName": group.name,
+        "Status": "Pending",
+        "StatusReason": None,
+        "StartTime": utcnow(),
+        "EndTime": None,
+        "PercentageComplete": 0,
+        "InstancesToUpdate": len(states),
+        "Preferences": preferences,
+        "DesiredConfiguration": desired or None,
+        "Strategy": strategy,
+        "_pending": [s.instance.id for s in states],
+        "_total": len(states),
+        "_batch": batch,
+        "_started_batches": False,
+    }
+
+
+def describe_instance_refreshes(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    backend = self.autoscaling_backend
+    name = self._get_param("AutoScalingGroupName")
+    ids = self._get_param("InstanceRefreshIds", [])
+    found = [r for r in reversed(refreshes(backend))  # newest first, as AWS
+             if r["AutoScalingGroupName"] == name and (not ids or r["InstanceRefreshId"] in ids)]
+    for refresh in found:
+        advance(backend, refresh)
+    start = int(self._get_param("NextToken") or 0)
+    size = int(self._get_param("MaxRecords") or 50)
+    token = str(start + size) if start + size < len(found) else None
+    return ActionResult({"InstanceRefreshes": [public(r) for r in found[start:start + size]], "NextToken": token})
+
+
+def cancel_instance_refresh(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    name = self._get_param("AutoScalingGroupName")
+    for refresh in refreshes(self.autoscaling_backend):
+        if refresh["AutoScalingGroupName"] == name and refresh["Status"] in ("Pending", "InProgress"):
+            refresh["Status"] = "Cancelling"
+            return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
+    raise service_error("ActiveInstanceRefreshNotFound",
+                        f"No in progress or pending Instance Refresh found for Auto Scaling group {name}")
+
+
+BEHAVIOURS: list[Behaviour] = [
+    Add(RESPONSE, start_instance_refresh,
+        f"{API}, StartInstanceRefresh: Preferences (MinHealthyPercentage, SkipMatching), DesiredConfiguration; "
+        "InstanceRefreshInProgress"),
+    Add(RESPONSE, describe_instance_refreshes,
+        "Auto Scaling User Guide, \"Instance refresh\": Pending -> InProgress -> Successful, one batch per "
+        "DescribeInstanceRefreshes"),
+    Add(RESPONSE, cancel_instance_refresh,
+        f"{API}, CancelInstanceRefresh: Cancelling -> Cancelled; ActiveInstanceRefreshNotFound"),
+]

@@ -19,6 +19,7 @@ Instances of untagged images never touch Docker.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import docker_network
-from ._util import wrap
+from ._registry import Behaviour, Wrap
 
 log = logging.getLogger("webfleet.local_aws")
 
@@ -126,16 +127,8 @@ def schedule(instance_id: str, operation: Callable[[], None], wait: bool = True)
     request, ``wait`` makes the request answer only once it is done (all of them run concurrently)."""
     with _lock:
         previous = _last_op.get(instance_id)
-
-        def run() -> None:
-            if previous is not None:
-                previous.join()
-            try:
-                operation()
-            except Exception:  # a Docker failure never fails the API call
-                log.exception("docker operation for %s failed", instance_id)
-
-        thread = threading.Thread(target=run, name=f"docker-{instance_id}", daemon=True)
+        thread = threading.Thread(target=run_after, args=(previous, instance_id, operation),
+                                  name=f"docker-{instance_id}", daemon=True)
         _last_op[instance_id] = thread
     thread.start()
     if not wait:
@@ -144,6 +137,15 @@ def schedule(instance_id: str, operation: Callable[[], None], wait: bool = True)
         _request.pending.append(thread)
     else:
         thread.join()
+
+
+def run_after(previous: threading.Thread | None, instance_id: str, operation: Callable[[], None]) -> None:
+    if previous is not None:
+        previous.join()
+    try:
+        operation()
+    except Exception:  # a Docker failure never fails the API call
+        log.exception("docker operation for %s failed", instance_id)
 
 
 def wait_for_request_operations() -> None:
@@ -225,59 +227,79 @@ def hostname_of(instance: Any) -> str:
         return str(instance.id)
 
 
-def apply() -> None:
-    from moto.core.responses import BaseResponse
-    from moto.ec2.models import EC2Backend
-    from moto.ec2.models.instances import Instance
-    from moto.moto_api._internal.models import MotoAPIBackend
+INSTANCE = "moto.ec2.models.instances:Instance"
+AWS_LAUNCH = "EC2 User Guide, \"Instance lifecycle\""
 
-    # Every launch (RunInstances, Auto Scaling, instance refresh, scaling policies) goes through here.
-    def run_instances(original: Any, self: EC2Backend, *args: Any, **kwargs: Any) -> Any:
-        reservation = original(self, *args, **kwargs)
-        for instance in reservation.instances:
-            image = docker_image_of(self, instance.image_id)
-            if image:
-                hostname = hostname_of(instance)
-                schedule(instance.id, lambda i=instance.id, h=hostname, d=image: launch(i, h, d))
-        return reservation
 
-    wrap(EC2Backend, "run_instances", run_instances)
+def run_instances(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+    """Every launch (RunInstances, Auto Scaling, instance refresh, scaling policies) goes through here."""
+    reservation = original(self, *args, **kwargs)
+    for instance in reservation.instances:
+        image = docker_image_of(self, instance.image_id)
+        if image:
+            schedule(instance.id, functools.partial(launch, instance.id, hostname_of(instance), image))
+    return reservation
 
-    def on_instance(operation: Callable[[str], None], wait: bool = True) -> Callable[..., Any]:
-        def wrapper(original: Any, self: Instance, *args: Any, **kwargs: Any) -> Any:
-            result = original(self, *args, **kwargs)
-            with _lock:
-                tracked = self.id in _last_op
-            if tracked:
-                schedule(self.id, lambda: operation(self.id), wait=wait)
-            return result
-        return wrapper
 
-    wrap(Instance, "terminate", on_instance(remove))
+def on_container(original: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                 operation: Callable[[str], None], wait: bool = True) -> Any:
+    """moto's instance call, then ``operation`` on the instance's container (when it has one)."""
+    result = original(instance, *args, **kwargs)
+    with _lock:
+        tracked = instance.id in _last_op
+    if tracked:
+        schedule(instance.id, functools.partial(operation, instance.id), wait=wait)
+    return result
+
+
+def terminate_instance(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+    return on_container(original, self, args, kwargs, remove)
+
+
+def stop_instance(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
     # StopInstances answers "stopping" on AWS: the stop goes on after the answer.
-    wrap(Instance, "stop", on_instance(stop, wait=False))
-    wrap(Instance, "start", on_instance(start))
-    wrap(Instance, "reboot", on_instance(restart))
+    return on_container(original, self, args, kwargs, stop, wait=False)
 
-    # One request's Docker operations run concurrently; the request answers when they are done.
-    def call_action(original: Any, self: BaseResponse) -> Any:
-        depth = getattr(_request, "depth", 0)
+
+def start_instance(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+    return on_container(original, self, args, kwargs, start)
+
+
+def reboot_instance(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+    return on_container(original, self, args, kwargs, restart)
+
+
+def call_action(original: Any, self: Any) -> Any:
+    """One request's Docker operations run concurrently; the request answers when they are done."""
+    depth = getattr(_request, "depth", 0)
+    if depth == 0:
+        _request.pending = []
+    _request.depth = depth + 1
+    try:
+        return original(self)
+    finally:
+        _request.depth = depth
         if depth == 0:
-            _request.pending = []
-        _request.depth = depth + 1
-        try:
-            return original(self)
-        finally:
-            _request.depth = depth
-            if depth == 0:
-                wait_for_request_operations()
+            wait_for_request_operations()
 
-    wrap(BaseResponse, "call_action", call_action)
 
-    # POST /moto-api/reset forgets every instance: their containers go too.
-    def reset(original: Any, self: MotoAPIBackend) -> None:
-        forget_all()
-        remove_labelled_containers(endpoint_port())
-        original(self)
+def reset(original: Any, self: Any) -> None:
+    """POST /moto-api/reset forgets every instance: their containers go too."""
+    forget_all()
+    remove_labelled_containers(endpoint_port())
+    original(self)
 
-    wrap(MotoAPIBackend, "reset", reset)
+
+BEHAVIOURS: list[Behaviour] = [
+    Wrap("moto.ec2.models:EC2Backend", "run_instances", run_instances,
+         f"{AWS_LAUNCH}: a launched instance runs (here: a container of the AMI's Docker image)"),
+    Wrap(INSTANCE, "terminate", terminate_instance, f"{AWS_LAUNCH}: a terminated instance is gone (its container too)"),
+    Wrap(INSTANCE, "stop", stop_instance, f"{AWS_LAUNCH}; EC2 API Reference, StopInstances: answers stopping, "
+         "then stops"),
+    Wrap(INSTANCE, "start", start_instance, f"{AWS_LAUNCH}; EC2 API Reference, StartInstances"),
+    Wrap(INSTANCE, "reboot", reboot_instance, f"{AWS_LAUNCH}; EC2 API Reference, RebootInstances"),
+    Wrap("moto.core.responses:BaseResponse", "call_action", call_action,
+         "EC2 API Reference, RunInstances: the launched instances run when the call answers (local lab)"),
+    Wrap("moto.moto_api._internal.models:MotoAPIBackend", "reset", reset,
+         "the local lab's POST /moto-api/reset (no AWS counterpart): the instances' containers go too"),
+]

@@ -12,7 +12,9 @@ import datetime
 import json
 from typing import Any
 
-PATH = "{0}/moto-api/webfleet/image-state"
+from ._registry import Behaviour, Route
+
+PATH = "/moto-api/webfleet/image-state"
 STATES = ("pending", "available", "invalid", "deregistered", "transient", "failed", "error", "disabled")
 
 
@@ -36,7 +38,6 @@ def set_image_state(request: Any, full_url: str, headers: Any) -> tuple[int, dic
     return 200, {"Content-Type": "application/json"}, json.dumps({"image_id": image.id, "state": image.state})
 
 
-def apply() -> None:
-    from moto.moto_api._internal import urls
-
-    urls.url_paths[PATH] = set_image_state
+BEHAVIOURS: list[Behaviour] = [
+    Route(PATH, set_image_state, "a test control URL (no AWS counterpart); EC2 API Reference, Image.State values"),
+]

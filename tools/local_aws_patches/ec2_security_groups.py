@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._util import wrap
+from ._registry import Behaviour, Wrap
+
+BACKEND = "moto.ec2.models:EC2Backend"
+RESPONSE = "moto.ec2.responses.security_groups:SecurityGroups"
+API = "EC2 API Reference"
 
 
 def user_of(backend: Any, group_id: str) -> str | None:
@@ -41,42 +45,49 @@ def user_of(backend: Any, group_id: str) -> str | None:
     return None
 
 
-def apply() -> None:
-    from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
-    from moto.ec2.models import EC2Backend
+def create_security_group(original: Any, self: Any, name: str, description: str,
+                          vpc_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
+    from moto.ec2.exceptions import EC2ClientError
 
-    def create_security_group(original: Any, self: EC2Backend, name: str, description: str,
-                              vpc_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        if vpc_id and vpc_id not in self.vpcs:
-            raise EC2ClientError("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
-        return original(self, name, description, vpc_id, *args, **kwargs)
-
-    wrap(EC2Backend, "create_security_group", create_security_group)
-
-    def _delete_security_group(original: Any, self: EC2Backend, vpc_id: str | None, group_id: str) -> None:
-        user = user_of(self, group_id)
-        if user is not None:
-            raise DependencyViolationError(f"resource {group_id} has a dependent object ({user})")
-        original(self, vpc_id, group_id)
-
-    wrap(EC2Backend, "_delete_security_group", _delete_security_group)
-    atomic_rule_changes()
+    if vpc_id and vpc_id not in self.vpcs:
+        raise EC2ClientError("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
+    return original(self, name, description, vpc_id, *args, **kwargs)
 
 
-def atomic_rule_changes() -> None:
-    from moto.ec2.responses.security_groups import SecurityGroups
+def _delete_security_group(original: Any, self: Any, vpc_id: str | None, group_id: str) -> None:
+    from moto.ec2.exceptions import DependencyViolationError
 
-    def all_or_nothing(original: Any, self: SecurityGroups) -> Any:
-        groups = [g for by_vpc in self.ec2_backend.groups.values() for g in by_vpc.values()]
-        saved = [(g, list(g.ingress_rules), list(g.egress_rules)) for g in groups]
-        try:
-            return original(self)
-        except Exception:
-            for group, ingress, egress in saved:
-                group.ingress_rules[:] = ingress
-                group.egress_rules[:] = egress
-            raise
+    user = user_of(self, group_id)
+    if user is not None:
+        raise DependencyViolationError(f"resource {group_id} has a dependent object ({user})")
+    original(self, vpc_id, group_id)
 
-    for name in ("authorize_security_group_ingress", "authorize_security_group_egress",
-                 "revoke_security_group_ingress", "revoke_security_group_egress"):
-        wrap(SecurityGroups, name, all_or_nothing)
+
+def all_or_nothing(original: Any, self: Any) -> Any:
+    """A refused permission leaves every group's rules as they were before the request."""
+    groups = [g for by_vpc in self.ec2_backend.groups.values() for g in by_vpc.values()]
+    saved = [(g, list(g.ingress_rules), list(g.egress_rules)) for g in groups]
+    try:
+        return original(self)
+    except Exception:
+        for group, ingress, egress in saved:
+            group.ingress_rules[:] = ingress
+            group.egress_rules[:] = egress
+        raise
+
+
+RULE_ACTIONS = {
+    "authorize_security_group_ingress": "AuthorizeSecurityGroupIngress",
+    "authorize_security_group_egress": "AuthorizeSecurityGroupEgress",
+    "revoke_security_group_ingress": "RevokeSecurityGroupIngress",
+    "revoke_security_group_egress": "RevokeSecurityGroupEgress",
+}
+
+BEHAVIOURS: list[Behaviour] = [
+    Wrap(BACKEND, "create_security_group", create_security_group,
+         f"{API}, CreateSecurityGroup: InvalidVpcID.NotFound for an unknown VpcId"),
+    Wrap(BACKEND, "_delete_security_group", _delete_security_group,
+         f"{API}, DeleteSecurityGroup: DependencyViolation while an ENI, instance, rule or load balancer uses it"),
+    *[Wrap(RESPONSE, method, all_or_nothing, f"{API}, {action}: all permissions of a request or none")
+      for method, action in RULE_ACTIONS.items()],
+]

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.moto_api._internal import mock_random
-
-from ._util import wrap
+from ._registry import Behaviour, Replace, Wrap
 
 # AWS's Route 53 hosted zone ids of Classic/Application load balancers per region
 # (AWS General Reference, "Elastic Load Balancing endpoints and quotas").
@@ -36,168 +34,192 @@ FALLBACK_HOSTED_ZONE_ID = ELB_HOSTED_ZONE_IDS["us-east-1"]
 DESYNC_KEY = "elb.http.desyncmitigationmode"
 
 
-def apply() -> None:
+BACKEND = "moto.elb.models:ELBBackend"
+RESPONSE = "moto.elb.responses:ELBResponse"
+API = "ELB API Reference (2012-06-01)"
+
+
+def elb_error(code: str, message: str) -> Exception:
+    from moto.elb.exceptions import ELBClientError
+
+    return ELBClientError(code, message)
+
+
+def get_load_balancer(original: Any, self: Any, name: str) -> Any:
+    """AWS: every per-LB call (DescribeLoadBalancerAttributes, DescribeLoadBalancerPolicies,
+    ConfigureHealthCheck, ...) on an unknown name answers 400 LoadBalancerNotFound; moto
+    dereferences None and answers HTTP 500."""
+    from moto.elb.exceptions import NoActiveLoadBalancerFoundError
+
+    lb = original(self, name)
+    if lb is None:
+        raise NoActiveLoadBalancerFoundError(name=name)
+    return lb
+
+
+def create_load_balancer(original: Any, self: Any, name: str, zones: list[str], ports: list[dict[str, Any]],
+                         scheme: str = "internet-facing", subnets: list[str] | None = None,
+                         security_groups: list[str] | None = None) -> Any:
+    """CreateLoadBalancer as AWS: its references checked, then AWS's defaults and the listeners'
+    instance protocols on what moto made."""
+    check_create_references(self, zones, subnets, security_groups)
+    lb = original(self, name, zones, ports, scheme, subnets, security_groups)
+    set_create_defaults(self, lb)
+    remember_instance_protocols(lb, ports or [])
+    return lb
+
+
+def set_create_defaults(backend: Any, lb: Any) -> None:
+    """AWS: CreateLoadBalancer gives the LB a default health check (TCP on the first listener's
+    instance port, interval 30, timeout 5, unhealthy 2, healthy 10), a DNS name
+    <name>-<digits>.<region>.elb.amazonaws.com ("internal-" prefix when internal) and the
+    region's canonical hosted zone (name = DNS name, id = the region's ELB zone id)."""
+    from moto.elb.models import FakeHealthCheck
+    from moto.moto_api._internal import mock_random
+
+    if lb.health_check is None and lb.listeners:
+        lb.health_check = FakeHealthCheck(
+            timeout="5", healthy_threshold="10", unhealthy_threshold="2", interval="30",
+            target=f"TCP:{lb.listeners[0].instance_port}",
+        )
+    prefix = "internal-" if lb.scheme == "internal" else ""
+    digits = mock_random.randint(1000000000, 1999999999)
+    lb.dns_name = f"{prefix}{lb.name}-{digits}.{backend.region_name}.elb.amazonaws.com"
+    lb.canonical_hosted_zone_name_id = ELB_HOSTED_ZONE_IDS.get(backend.region_name, FALLBACK_HOSTED_ZONE_ID)
+    # AWS's attribute defaults: draining off with a 300 s timeout, desync mitigation "defensive".
+    lb.attributes["connection_draining"] = {"enabled": False, "timeout": 300}
+    lb.attributes["additional_attributes"] = [(DESYNC_KEY, "defensive")]
+
+
+def check_create_references(backend: Any, zones: list[str], subnets: list[str] | None,
+                            security_groups: list[str] | None) -> None:
+    """AWS (CreateLoadBalancer's documented errors): an unknown subnet answers 400 SubnetNotFound,
+    subnets of several VPCs or two subnets in one Availability Zone ("one subnet per Availability
+    Zone") 409 InvalidConfigurationRequest, a security group that does not exist in the load
+    balancer's VPC 400 InvalidSecurityGroup. moto answered EC2's InvalidSubnetID.NotFound, took two
+    subnets of a zone or of different VPCs, and accepted any VPC's group (unknown ones as ValidationError)."""
+    from moto.ec2.models import ec2_backends
+
+    ec2 = ec2_backends[backend.account_id][backend.region_name]
+    vpc_id = None
+    if subnets:
+        vpc_id = subnets_vpc(ec2, subnets)
+    elif zones:
+        defaults = ec2.get_default_subnets()
+        vpc_id = next((defaults[z].vpc_id for z in zones if z in defaults), None)
+    for group_id in security_groups or []:
+        group = ec2.get_security_group_from_id(group_id)
+        if group is None or (vpc_id and group.vpc_id != vpc_id):
+            raise elb_error("InvalidSecurityGroup", "One or more of the specified security groups do not exist.")
+
+
+def subnets_vpc(ec2: Any, subnets: list[str]) -> str:
+    """The VPC of the LB's subnets: all known, of one VPC, one per Availability Zone."""
+    from moto.ec2.exceptions import InvalidSubnetIdError
+
+    found = []
+    for subnet_id in subnets:
+        try:
+            found.append(ec2.get_subnet(subnet_id))
+        except InvalidSubnetIdError:
+            raise elb_error("SubnetNotFound", "One or more of the specified subnets do not exist.") from None
+    if len({s.vpc_id for s in found}) > 1:
+        raise elb_error("InvalidConfigurationRequest", "The subnets must all belong to the same VPC.")
+    zones_seen = [s.availability_zone for s in found]
+    if len(set(zones_seen)) < len(zones_seen):
+        raise elb_error("InvalidConfigurationRequest", "ELB cannot be attached to multiple subnets in the same AZ.")
+    return str(found[0].vpc_id)
+
+
+def refuse_duplicate_policy(original: Any, self: Any, load_balancer_name: str, policy_name: str,
+                            *args: Any) -> Any:
+    """AWS: a policy name is unique per LB; creating it again answers 400 DuplicatePolicyName
+    (moto appended a second policy of the same name, or ignored the call)."""
+    lb = self.get_load_balancer(load_balancer_name)
+    if any(p.policy_name == policy_name for p in lb.policies):
+        raise elb_error("DuplicatePolicyName",
+                        f"Policy name {policy_name} already exists for load balancer {load_balancer_name}")
+    return original(self, load_balancer_name, policy_name, *args)
+
+
+def describe_load_balancer_policies(original: Any, self: Any) -> Any:
+    """AWS: DescribeLoadBalancerPolicies names the stickiness types LBCookieStickinessPolicyType /
+    AppCookieStickinessPolicyType and lists their attributes (CookieExpirationPeriod, CookieName);
+    moto answered its internal class names and no attributes."""
     from moto.core.responses import ActionResult
-    from moto.elb.exceptions import ELBClientError, NoActiveLoadBalancerFoundError
-    from moto.elb.models import ELBBackend, FakeHealthCheck, FakeListener, LoadBalancer
+
+    policies = original(self).result["PolicyDescriptions"]
+    return ActionResult({"PolicyDescriptions": [described_policy(p) for p in policies]})
+
+
+def described_policy(policy: Any) -> dict[str, Any]:
     from moto.elb.policies import AppCookieStickinessPolicy, LbCookieStickinessPolicy
-    from moto.elb.responses import ELBResponse
 
-    # AWS: every per-LB call (DescribeLoadBalancerAttributes, DescribeLoadBalancerPolicies,
-    # ConfigureHealthCheck, ...) on an unknown name answers 400 LoadBalancerNotFound; moto
-    # dereferences None and answers HTTP 500.
-    def get_load_balancer(original: Any, self: ELBBackend, name: str) -> LoadBalancer:
-        lb = original(self, name)
-        if lb is None:
-            raise NoActiveLoadBalancerFoundError(name=name)
-        return lb
+    if isinstance(policy, LbCookieStickinessPolicy):
+        kind = "LBCookieStickinessPolicyType"
+        period = policy.cookie_expiration_period
+        attrs = [{"AttributeName": "CookieExpirationPeriod", "AttributeValue": "" if period is None else str(period)}]
+    elif isinstance(policy, AppCookieStickinessPolicy):
+        kind = "AppCookieStickinessPolicyType"
+        attrs = [{"AttributeName": "CookieName", "AttributeValue": policy.cookie_name}]
+    else:
+        kind = policy.policy_type_name
+        attrs = getattr(policy, "policy_attribute_descriptions", [])
+    return {"PolicyName": policy.policy_name, "PolicyTypeName": kind, "PolicyAttributeDescriptions": attrs}
 
-    wrap(ELBBackend, "get_load_balancer", get_load_balancer)
 
-    # AWS: CreateLoadBalancer gives the LB a default health check (TCP on the first listener's
-    # instance port, interval 30, timeout 5, unhealthy 2, healthy 10), a DNS name
-    # <name>-<digits>.<region>.elb.amazonaws.com ("internal-" prefix when internal) and the
-    # region's canonical hosted zone (name = DNS name, id = the region's ELB zone id).
-    def create_load_balancer(original: Any, self: ELBBackend, *args: Any, **kwargs: Any) -> LoadBalancer:
-        lb = original(self, *args, **kwargs)
-        if lb.health_check is None and lb.listeners:
-            lb.health_check = FakeHealthCheck(
-                timeout="5", healthy_threshold="10", unhealthy_threshold="2", interval="30",
-                target=f"TCP:{lb.listeners[0].instance_port}",
-            )
-        prefix = "internal-" if lb.scheme == "internal" else ""
-        digits = mock_random.randint(1000000000, 1999999999)
-        lb.dns_name = f"{prefix}{lb.name}-{digits}.{self.region_name}.elb.amazonaws.com"
-        lb.canonical_hosted_zone_name_id = ELB_HOSTED_ZONE_IDS.get(self.region_name, FALLBACK_HOSTED_ZONE_ID)
-        # AWS's attribute defaults: draining off with a 300 s timeout, desync mitigation "defensive".
-        lb.attributes["connection_draining"] = {"enabled": False, "timeout": 300}
-        lb.attributes["additional_attributes"] = [(DESYNC_KEY, "defensive")]
-        return lb
+def modify_load_balancer_attributes(original: Any, self: Any, load_balancer_name: str,
+                                    *args: Any, **kwargs: Any) -> None:
+    """AWS: ModifyLoadBalancerAttributes sets the AdditionalAttributes it is given, keeping the
+    others; moto appended another desync-mitigation entry on every call (the list kept growing)."""
+    lb = self.get_load_balancer(load_balancer_name)
+    merged = {DESYNC_KEY: "defensive", **dict(lb.attributes.get("additional_attributes") or [])}
+    for attr in kwargs.get("additional_attributes") or []:
+        merged[attr["Key"]] = attr["Value"]
+    original(self, load_balancer_name, *args, **kwargs)
+    lb.attributes["additional_attributes"] = list(merged.items())
+    if lb.attributes["connection_draining"].get("timeout") is None:
+        lb.attributes["connection_draining"]["timeout"] = 300
 
-    wrap(ELBBackend, "create_load_balancer", create_load_balancer)
 
-    # AWS (CreateLoadBalancer's documented errors): an unknown subnet answers 400 SubnetNotFound,
-    # subnets of several VPCs or two subnets in one Availability Zone ("one subnet per Availability
-    # Zone") 409 InvalidConfigurationRequest, a security group that does not exist in the load
-    # balancer's VPC 400 InvalidSecurityGroup. moto answered EC2's InvalidSubnetID.NotFound, took two
-    # subnets of a zone or of different VPCs, and accepted any VPC's group (unknown ones as ValidationError).
-    class InvalidConfigurationRequest(ELBClientError):
-        code = "InvalidConfigurationRequest"
+def instance_protocol(listener: Any) -> str:
+    """AWS: a listener keeps the InstanceProtocol it was created with (HTTPS:443 -> HTTP:80);
+    moto echoed the front-end Protocol. Without one, the instance protocol is the front-end's."""
+    return str(listener.__dict__.get("_webfleet_instance_protocol") or listener.protocol)
 
-        def __init__(self, message: str) -> None:
-            super().__init__(message)
 
-    def check_create_references(original: Any, self: ELBBackend, name: str, zones: list[str],
-                                ports: list[dict[str, Any]], scheme: str = "internet-facing",
-                                subnets: list[str] | None = None,
-                                security_groups: list[str] | None = None) -> LoadBalancer:
-        from moto.ec2.exceptions import InvalidSubnetIdError
-        from moto.ec2.models import ec2_backends
+def remember_instance_protocols(lb: Any, ports: list[dict[str, Any]]) -> None:
+    for port in ports or []:
+        protocol = port.get("InstanceProtocol")
+        for listener in lb.listeners:
+            if protocol and int(listener.load_balancer_port) == int(port["LoadBalancerPort"]):
+                listener.__dict__["_webfleet_instance_protocol"] = protocol.upper()
 
-        ec2 = ec2_backends[self.account_id][self.region_name]
-        vpc_id = None
-        if subnets:
-            found = []
-            for subnet_id in subnets:
-                try:
-                    found.append(ec2.get_subnet(subnet_id))
-                except InvalidSubnetIdError:
-                    raise ELBClientError("SubnetNotFound",
-                                         "One or more of the specified subnets do not exist.") from None
-            if len({s.vpc_id for s in found}) > 1:
-                raise InvalidConfigurationRequest("The subnets must all belong to the same VPC.")
-            zones_seen = [s.availability_zone for s in found]
-            if len(set(zones_seen)) < len(zones_seen):
-                raise InvalidConfigurationRequest("ELB cannot be attached to multiple subnets in the same AZ.")
-            vpc_id = found[0].vpc_id
-        elif zones:
-            defaults = ec2.get_default_subnets()
-            vpc_id = next((defaults[z].vpc_id for z in zones if z in defaults), None)
-        for group_id in security_groups or []:
-            group = ec2.get_security_group_from_id(group_id)
-            if group is None or (vpc_id and group.vpc_id != vpc_id):
-                raise ELBClientError("InvalidSecurityGroup",
-                                     "One or more of the specified security groups do not exist.")
-        return original(self, name, zones, ports, scheme, subnets, security_groups)
 
-    wrap(ELBBackend, "create_load_balancer", check_create_references)
+def create_load_balancer_listeners(original: Any, self: Any, name: str, ports: list[dict[str, Any]]) -> Any:
+    """CreateLoadBalancerListeners keeps each new listener's InstanceProtocol too."""
+    lb = original(self, name, ports)
+    if lb is not None:
+        remember_instance_protocols(lb, ports)
+    return lb
 
-    # AWS: a policy name is unique per LB; creating it again answers 400 DuplicatePolicyName
-    # (moto appended a second policy of the same name, or ignored the call).
-    def refuse_duplicate(original: Any, self: ELBBackend, load_balancer_name: str, policy_name: str,
-                         *args: Any) -> LoadBalancer:
-        lb = self.get_load_balancer(load_balancer_name)
-        if any(p.policy_name == policy_name for p in lb.policies):
-            raise ELBClientError("DuplicatePolicyName",
-                                 f"Policy name {policy_name} already exists for load balancer {load_balancer_name}")
-        return original(self, load_balancer_name, policy_name, *args)
 
-    for name in ("create_lb_cookie_stickiness_policy", "create_app_cookie_stickiness_policy",
-                 "create_load_balancer_policy"):
-        wrap(ELBBackend, name, refuse_duplicate)
-
-    # AWS: DescribeLoadBalancerPolicies names the stickiness types LBCookieStickinessPolicyType /
-    # AppCookieStickinessPolicyType and lists their attributes (CookieExpirationPeriod, CookieName);
-    # moto answered its internal class names and no attributes.
-    def describe_load_balancer_policies(original: Any, self: ELBResponse) -> ActionResult:
-        policies = original(self).result["PolicyDescriptions"]  # type: ignore[index]
-        described = []
-        for policy in policies:
-            if isinstance(policy, LbCookieStickinessPolicy):
-                kind = "LBCookieStickinessPolicyType"
-                period = policy.cookie_expiration_period
-                attrs = [{"AttributeName": "CookieExpirationPeriod",
-                          "AttributeValue": "" if period is None else str(period)}]
-            elif isinstance(policy, AppCookieStickinessPolicy):
-                kind = "AppCookieStickinessPolicyType"
-                attrs = [{"AttributeName": "CookieName", "AttributeValue": policy.cookie_name}]
-            else:
-                kind = policy.policy_type_name
-                attrs = getattr(policy, "policy_attribute_descriptions", [])
-            described.append({"PolicyName": policy.policy_name, "PolicyTypeName": kind,
-                              "PolicyAttributeDescriptions": attrs})
-        return ActionResult({"PolicyDescriptions": described})
-
-    wrap(ELBResponse, "describe_load_balancer_policies", describe_load_balancer_policies)
-
-    # AWS: ModifyLoadBalancerAttributes sets the AdditionalAttributes it is given, keeping the
-    # others; moto appended another desync-mitigation entry on every call (the list kept growing).
-    def modify_load_balancer_attributes(original: Any, self: ELBBackend, load_balancer_name: str,
-                                        *args: Any, **kwargs: Any) -> None:
-        lb = self.get_load_balancer(load_balancer_name)
-        merged = {DESYNC_KEY: "defensive", **dict(lb.attributes.get("additional_attributes") or [])}
-        for attr in kwargs.get("additional_attributes") or []:
-            merged[attr["Key"]] = attr["Value"]
-        original(self, load_balancer_name, *args, **kwargs)
-        lb.attributes["additional_attributes"] = list(merged.items())
-        if lb.attributes["connection_draining"].get("timeout") is None:
-            lb.attributes["connection_draining"]["timeout"] = 300
-
-    wrap(ELBBackend, "modify_load_balancer_attributes", modify_load_balancer_attributes)
-
-    # AWS: a listener keeps the InstanceProtocol it was created with (HTTPS:443 -> HTTP:80);
-    # moto echoed the front-end Protocol. Without one, the instance protocol is the front-end's.
-    FakeListener.instance_protocol = property(  # type: ignore[method-assign,assignment]
-        lambda self: self.__dict__.get("_webfleet_instance_protocol") or self.protocol)
-
-    def remember_instance_protocols(lb: LoadBalancer, ports: list[dict[str, Any]]) -> None:
-        for port in ports or []:
-            protocol = port.get("InstanceProtocol")
-            for listener in lb.listeners:
-                if protocol and int(listener.load_balancer_port) == int(port["LoadBalancerPort"]):
-                    listener.__dict__["_webfleet_instance_protocol"] = protocol.upper()
-
-    def create_with_protocols(original: Any, self: ELBBackend, *args: Any, **kwargs: Any) -> LoadBalancer:
-        lb = original(self, *args, **kwargs)
-        remember_instance_protocols(lb, kwargs.get("ports") or [])
-        return lb
-
-    wrap(ELBBackend, "create_load_balancer", create_with_protocols)
-
-    def listeners_with_protocols(original: Any, self: ELBBackend, name: str, ports: list[dict[str, Any]]) -> Any:
-        lb = original(self, name, ports)
-        if lb is not None:
-            remember_instance_protocols(lb, ports)
-        return lb
-
-    wrap(ELBBackend, "create_load_balancer_listeners", listeners_with_protocols)
+BEHAVIOURS: list[Behaviour] = [
+    Wrap(BACKEND, "get_load_balancer", get_load_balancer,
+         f"{API}, Errors common to per-LB actions: LoadBalancerNotFound (400) for an unknown name"),
+    Wrap(BACKEND, "create_load_balancer", create_load_balancer,
+         f"{API}, CreateLoadBalancer: default health check, DNSName, CanonicalHostedZoneNameID, attribute "
+         "defaults, InstanceProtocol; errors SubnetNotFound, InvalidConfigurationRequest, InvalidSecurityGroup"),
+    *[Wrap(BACKEND, method, refuse_duplicate_policy, f"{API}, {action}: error DuplicatePolicyName")
+      for method, action in (("create_lb_cookie_stickiness_policy", "CreateLBCookieStickinessPolicy"),
+                             ("create_app_cookie_stickiness_policy", "CreateAppCookieStickinessPolicy"),
+                             ("create_load_balancer_policy", "CreateLoadBalancerPolicy"))],
+    Wrap(RESPONSE, "describe_load_balancer_policies", describe_load_balancer_policies,
+         f"{API}, DescribeLoadBalancerPolicies: PolicyTypeName and PolicyAttributeDescriptions of stickiness policies"),
+    Wrap(BACKEND, "modify_load_balancer_attributes", modify_load_balancer_attributes,
+         f"{API}, ModifyLoadBalancerAttributes: AdditionalAttributes set by key; ConnectionDraining timeout 300"),
+    Replace("moto.elb.models:FakeListener", "instance_protocol", property(instance_protocol),
+            f"{API}, ListenerDescription/Listener: InstanceProtocol as created (default: the front-end Protocol)"),
+    Wrap(BACKEND, "create_load_balancer_listeners", create_load_balancer_listeners,
+         f"{API}, CreateLoadBalancerListeners: each Listener's InstanceProtocol kept"),
+]

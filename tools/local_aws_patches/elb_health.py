@@ -24,7 +24,7 @@ import ssl
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ._util import wrap
+from ._registry import Behaviour, Wrap
 from .ec2_containers import container_address
 
 MAX_TIMEOUT = 2.0
@@ -73,56 +73,74 @@ def check(address: str, health_check: Any) -> dict[str, str]:
     return {"State": "OutOfService", "ReasonCode": "Instance", "Description": FAILED}
 
 
-def apply() -> None:
+def describe_instance_health(_original: Any, self: Any) -> Any:
     from moto.core.responses import ActionResult
     from moto.ec2.exceptions import InvalidInstanceIdError
     from moto.ec2.models import ec2_backends
     from moto.elb.exceptions import ELBClientError, NoActiveLoadBalancerFoundError
-    from moto.elb.responses import ELBResponse
 
-    def describe_instance_health(original: Any, self: ELBResponse) -> ActionResult:
-        lb_name = self._get_param("LoadBalancerName")
-        lb = self.elb_backend.get_load_balancer(lb_name)
-        if lb is None:
-            raise NoActiveLoadBalancerFoundError(name=lb_name)
-        ec2 = ec2_backends[self.elb_backend.account_id][self.elb_backend.region_name]
-        requested = [i["InstanceId"] for i in self._get_param("Instances", []) or []]
-        for instance_id in requested:
-            try:
-                ec2.get_instance(instance_id)
-            except InvalidInstanceIdError:
-                raise ELBClientError("InvalidInstance", f"Could not find EC2 instance {instance_id}.") from None
-        registered = list(lb.instance_ids)
-        # moto's answer for the registered instances (the ones without a container keep it)
-        moto_states = {s["InstanceId"]: s["State"] for s in
-                       self.elb_backend.describe_instance_health(lb_name, [{"InstanceId": i} for i in registered])}
-        states: dict[str, dict[str, str]] = {}
-        to_check: dict[str, str] = {}
-        for instance_id in requested or registered:
-            if instance_id in states or instance_id in to_check:
-                continue
-            try:
-                instance = ec2.get_instance(instance_id)
-            except InvalidInstanceIdError:
-                continue
-            if instance.state == "terminated":
-                continue
-            if instance_id not in registered:
-                states[instance_id] = {"State": "OutOfService", "ReasonCode": "ELB", "Description": NOT_REGISTERED}
-                continue
-            address = container_address(instance_id) if instance.is_running() and lb.health_check else None
-            if address:
-                to_check[instance_id] = address
-            elif instance_id in moto_states:
-                states[instance_id] = {"State": moto_states[instance_id], "ReasonCode": "N/A", "Description": "N/A"}
-        if len(to_check) == 1:
-            (instance_id, address), = to_check.items()
-            states[instance_id] = check(address, lb.health_check)
-        elif to_check:
-            with ThreadPoolExecutor(max_workers=min(len(to_check), 16)) as pool:
-                results = pool.map(lambda a: check(a, lb.health_check), to_check.values())
-                states.update(zip(to_check, results))
-        ordered = [i for i in dict.fromkeys(requested or registered) if i in states]
-        return ActionResult({"InstanceStates": [{"InstanceId": i, **states[i]} for i in ordered]})
+    lb_name = self._get_param("LoadBalancerName")
+    lb = self.elb_backend.get_load_balancer(lb_name)
+    if lb is None:
+        raise NoActiveLoadBalancerFoundError(name=lb_name)
+    ec2 = ec2_backends[self.elb_backend.account_id][self.elb_backend.region_name]
+    requested = [i["InstanceId"] for i in self._get_param("Instances", []) or []]
+    for instance_id in requested:
+        try:
+            ec2.get_instance(instance_id)
+        except InvalidInstanceIdError:
+            raise ELBClientError("InvalidInstance", f"Could not find EC2 instance {instance_id}.") from None
+    registered = list(lb.instance_ids)
+    # moto's answer for the registered instances (the ones without a container keep it)
+    moto_states = {s["InstanceId"]: s["State"] for s in
+                   self.elb_backend.describe_instance_health(lb_name, [{"InstanceId": i} for i in registered])}
+    states, to_check = known_states(ec2, lb, requested or registered, registered, moto_states)
+    states.update(check_all(to_check, lb.health_check))
+    ordered = [i for i in dict.fromkeys(requested or registered) if i in states]
+    return ActionResult({"InstanceStates": [{"InstanceId": i, **states[i]} for i in ordered]})
 
-    wrap(ELBResponse, "describe_instance_health", describe_instance_health)
+
+def known_states(ec2: Any, lb: Any, listed: list[str], registered: list[str],
+                 moto_states: dict[str, str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """The states known without a check, and the addresses of the containers to check."""
+    from moto.ec2.exceptions import InvalidInstanceIdError
+
+    states: dict[str, dict[str, str]] = {}
+    to_check: dict[str, str] = {}
+    for instance_id in listed:
+        if instance_id in states or instance_id in to_check:
+            continue
+        try:
+            instance = ec2.get_instance(instance_id)
+        except InvalidInstanceIdError:
+            continue
+        if instance.state == "terminated":
+            continue
+        if instance_id not in registered:
+            states[instance_id] = {"State": "OutOfService", "ReasonCode": "ELB", "Description": NOT_REGISTERED}
+            continue
+        address = container_address(instance_id) if instance.is_running() and lb.health_check else None
+        if address:
+            to_check[instance_id] = address
+        elif instance_id in moto_states:
+            states[instance_id] = {"State": moto_states[instance_id], "ReasonCode": "N/A", "Description": "N/A"}
+    return states, to_check
+
+
+def check_all(to_check: dict[str, str], health_check: Any) -> dict[str, dict[str, str]]:
+    """instance id -> its state, the containers checked concurrently."""
+    if len(to_check) == 1:
+        (instance_id, address), = to_check.items()
+        return {instance_id: check(address, health_check)}
+    if not to_check:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(len(to_check), 16)) as pool:
+        results = pool.map(check, to_check.values(), [health_check] * len(to_check))
+        return dict(zip(to_check, results))
+
+
+BEHAVIOURS: list[Behaviour] = [
+    Wrap("moto.elb.responses:ELBResponse", "describe_instance_health", describe_instance_health,
+         "ELB API Reference, DescribeInstanceHealth; ELB User Guide, \"Health checks for your Classic Load "
+         "Balancer\": the check run against the instance"),
+]

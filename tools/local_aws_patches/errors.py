@@ -11,48 +11,50 @@ import logging
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ._util import wrap
+from ._registry import Behaviour, Wrap
 
 log = logging.getLogger("webfleet.local_aws")
 
 
-def apply() -> None:
+def answer(self: Any, code: str, message: str, status: int) -> Any:
+    """The error in the service's protocol, with ``status``."""
+    from moto.core.exceptions import ServiceException
+    from moto.core.responses import ActionResult
+
+    error = ServiceException(code, message)
+    try:
+        _, headers, body = self.serialized(ActionResult(error))
+    except Exception:  # the service model itself is unusable: plain query-protocol XML
+        headers = {"Content-Type": "text/xml"}
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{escape(code)}</Code>"
+                f"<Message>{escape(message)}</Message></Error><RequestId>local</RequestId></ErrorResponse>")
+    headers = dict(headers)
+    headers["status"] = str(status)
+    return status, headers, body
+
+
+def call_action(original: Any, self: Any) -> Any:
     import moto
     from moto.core.exceptions import ServiceException
-    from moto.core.responses import ActionResult, BaseResponse
     from werkzeug.exceptions import HTTPException
 
-    class InvalidAction(ServiceException):
-        code = "InvalidAction"
+    try:
+        return original(self)
+    except NotImplementedError as exc:
+        action = self._get_action()
+        log.warning("not implemented: %s.%s (%s)", self.service_name, action, exc)
+        return answer(self, "InvalidAction", f"The action {action} of {self.service_name} is not implemented "
+                      f"by the local endpoint (moto {moto.__version__})", 400)
+    except (ServiceException, HTTPException):  # moto's own, already AWS-shaped
+        raise
+    except Exception as exc:  # any crash becomes AWS's InternalFailure, logged
+        log.exception("crash in %s.%s", self.service_name, self._get_action())
+        return answer(self, "InternalFailure",
+                      f"The local endpoint failed on {self._get_action()}: {type(exc).__name__}: {exc}", 500)
 
-    class InternalFailure(ServiceException):
-        code = "InternalFailure"
 
-    def answer(self: BaseResponse, error: ServiceException, status: int) -> Any:
-        try:
-            _, headers, body = self.serialized(ActionResult(error))
-        except Exception:  # the service model itself is unusable: plain query-protocol XML
-            headers = {"Content-Type": "text/xml"}
-            body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{escape(error.code)}</Code>"
-                    f"<Message>{escape(error.message)}</Message></Error><RequestId>local</RequestId></ErrorResponse>")
-        headers = dict(headers)
-        headers["status"] = str(status)
-        return status, headers, body
-
-    def call_action(original: Any, self: BaseResponse) -> Any:
-        try:
-            return original(self)
-        except NotImplementedError as exc:
-            action = self._get_action()
-            log.warning("not implemented: %s.%s (%s)", self.service_name, action, exc)
-            return answer(self, InvalidAction(
-                f"The action {action} of {self.service_name} is not implemented by the local endpoint "
-                f"(moto {moto.__version__})"), 400)
-        except (ServiceException, HTTPException):  # moto's own, already AWS-shaped
-            raise
-        except Exception as exc:  # any crash becomes AWS's InternalFailure, logged
-            log.exception("crash in %s.%s", self.service_name, self._get_action())
-            return answer(self, InternalFailure(
-                f"The local endpoint failed on {self._get_action()}: {type(exc).__name__}: {exc}"), 500)
-
-    wrap(BaseResponse, "call_action", call_action)
+BEHAVIOURS: list[Behaviour] = [
+    Wrap("moto.core.responses:BaseResponse", "call_action", call_action,
+         "AWS API common errors (e.g. EC2 API Reference, \"Common client error codes\"): InvalidAction 400, "
+         "InternalFailure 500, in the service's protocol"),
+]

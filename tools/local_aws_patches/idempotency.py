@@ -14,12 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._util import backend_state, wrap
+from ._registry import Behaviour, Wrap
+from ._util import backend_state
 
+# response class -> (method, the EC2 API Reference action whose ClientToken it honours)
 TOKEN_ACTIONS = {
-    "InstanceResponse": ["run_instances"],
-    "LaunchTemplates": ["create_launch_template", "create_launch_template_version"],
+    "moto.ec2.responses.instances:InstanceResponse": [("run_instances", "RunInstances")],
+    "moto.ec2.responses.launch_templates:LaunchTemplates": [
+        ("create_launch_template", "CreateLaunchTemplate"),
+        ("create_launch_template_version", "CreateLaunchTemplateVersion"),
+    ],
 }
+AUTOSCALING = "moto.autoscaling.responses:AutoScalingResponse"
 
 
 def _request_without_token(response: Any) -> list[tuple[str, Any]]:
@@ -46,42 +52,48 @@ def with_client_token(original: Any, self: Any) -> Any:
     return answer
 
 
-def apply() -> None:
+def already_exists(message: str) -> Exception:
     from moto.autoscaling.exceptions import AutoscalingClientError
-    from moto.autoscaling.responses import AutoScalingResponse
-    from moto.ec2.responses.instances import InstanceResponse
-    from moto.ec2.responses.launch_templates import LaunchTemplates
+
+    return AutoscalingClientError("AlreadyExists", message)
+
+
+def create_hosted_zone(original: Any, self: Any) -> Any:
     from moto.route53.exceptions import Route53ClientError
-    from moto.route53.responses import Route53
 
-    for cls in (InstanceResponse, LaunchTemplates):
-        for name in TOKEN_ACTIONS[cls.__name__]:
-            wrap(cls, name, with_client_token)
+    reference = self._get_param("CallerReference")
+    for zone in self.backend.zones.values():
+        if reference and zone.caller_reference == reference:
+            raise Route53ClientError(
+                "HostedZoneAlreadyExists",
+                f"A hosted zone has already been created with the specified caller reference: {reference}")
+    return original(self)
 
-    def create_hosted_zone(original: Any, self: Route53) -> Any:
-        reference = self._get_param("CallerReference")
-        for zone in self.backend.zones.values():
-            if reference and zone.caller_reference == reference:
-                raise Route53ClientError(
-                    "HostedZoneAlreadyExists",
-                    f"A hosted zone has already been created with the specified caller reference: {reference}")
-        return original(self)
 
-    wrap(Route53, "create_hosted_zone", create_hosted_zone)
+def create_group(original: Any, self: Any) -> Any:
+    name = self._get_param("AutoScalingGroupName")
+    if name in self.autoscaling_backend.autoscaling_groups:
+        raise already_exists(f"AutoScalingGroup by this name already exists - "
+                             f"A group with the name {name} already exists")
+    return original(self)
 
-    def create_group(original: Any, self: AutoScalingResponse) -> Any:
-        name = self._get_param("AutoScalingGroupName")
-        if name in self.autoscaling_backend.autoscaling_groups:
-            raise AutoscalingClientError("AlreadyExists", f"AutoScalingGroup by this name already exists - "
-                                                          f"A group with the name {name} already exists")
-        return original(self)
 
-    def create_configuration(original: Any, self: AutoScalingResponse) -> Any:
-        name = self._get_param("LaunchConfigurationName")
-        if name in self.autoscaling_backend.launch_configurations:
-            raise AutoscalingClientError("AlreadyExists", f"Launch Configuration by this name already exists - "
-                                                          f"A launch configuration already exists with the name {name}")
-        return original(self)
+def create_configuration(original: Any, self: Any) -> Any:
+    name = self._get_param("LaunchConfigurationName")
+    if name in self.autoscaling_backend.launch_configurations:
+        raise already_exists(f"Launch Configuration by this name already exists - "
+                             f"A launch configuration already exists with the name {name}")
+    return original(self)
 
-    wrap(AutoScalingResponse, "create_auto_scaling_group", create_group)
-    wrap(AutoScalingResponse, "create_launch_configuration", create_configuration)
+
+BEHAVIOURS: list[Behaviour] = [
+    *[Wrap(target, method, with_client_token,
+           f"EC2 API Reference, \"Ensuring idempotency\"; {action}: ClientToken, IdempotentParameterMismatch")
+      for target, methods in TOKEN_ACTIONS.items() for method, action in methods],
+    Wrap("moto.route53.responses:Route53", "create_hosted_zone", create_hosted_zone,
+         "Route 53 API Reference, CreateHostedZone: HostedZoneAlreadyExists for a used CallerReference"),
+    Wrap(AUTOSCALING, "create_auto_scaling_group", create_group,
+         "Auto Scaling API Reference, CreateAutoScalingGroup: AlreadyExists"),
+    Wrap(AUTOSCALING, "create_launch_configuration", create_configuration,
+         "Auto Scaling API Reference, CreateLaunchConfiguration: AlreadyExists"),
+]

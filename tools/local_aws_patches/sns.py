@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._util import wrap
+from ._registry import Behaviour, Wrap
+
+RESPONSE = "moto.sns.responses:SNSResponse"
+API = "SNS API Reference"
 
 CONFIRMED_BY_RECIPIENT = ("email", "email-json")
 
@@ -28,38 +31,44 @@ def listed(subscription: Any) -> dict[str, Any]:
     }
 
 
-def apply() -> None:
+def subscribe(original: Any, self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+    """A new email/email-json subscription waits for the recipient's confirmation."""
+    existed = self._find_subscription(topic_arn, endpoint, protocol) is not None
+    subscription = original(self, topic_arn, endpoint, protocol)
+    if not existed and protocol in CONFIRMED_BY_RECIPIENT:
+        subscription._webfleet_pending = True
+        subscription.confirmed = False
+        subscription.attributes["PendingConfirmation"] = "true"
+        subscription.attributes["ConfirmationWasAuthenticated"] = "false"
+    return subscription
+
+
+def subscribe_response(original: Any, self: Any) -> Any:
     from moto.core.responses import ActionResult
-    from moto.sns.models import SNSBackend
-    from moto.sns.responses import SNSResponse
 
-    def subscribe(original: Any, self: SNSBackend, topic_arn: str, endpoint: str, protocol: str) -> Any:
-        existed = self._find_subscription(topic_arn, endpoint, protocol) is not None
-        subscription = original(self, topic_arn, endpoint, protocol)
-        if not existed and protocol in CONFIRMED_BY_RECIPIENT:
-            subscription._webfleet_pending = True
-            subscription.confirmed = False
-            subscription.attributes["PendingConfirmation"] = "true"
-            subscription.attributes["ConfirmationWasAuthenticated"] = "false"
-        return subscription
+    result = original(self)
+    arn = result.result["SubscriptionArn"]
+    subscription = self.backend.subscriptions.get(arn)
+    wants_arn = str(self._get_param("ReturnSubscriptionArn", False)).lower() == "true"
+    if subscription is not None and is_pending(subscription) and not wants_arn:
+        return ActionResult({"SubscriptionArn": "pending confirmation"})
+    return result
 
-    wrap(SNSBackend, "subscribe", subscribe)
 
-    def subscribe_response(original: Any, self: SNSResponse) -> ActionResult:
-        result = original(self)
-        arn = result.result["SubscriptionArn"]  # type: ignore[index]
-        subscription = self.backend.subscriptions.get(arn)
-        wants_arn = str(self._get_param("ReturnSubscriptionArn", False)).lower() == "true"
-        if subscription is not None and is_pending(subscription) and not wants_arn:
-            return ActionResult({"SubscriptionArn": "pending confirmation"})
-        return result
+def as_listed(original: Any, self: Any) -> Any:
+    from moto.core.responses import ActionResult
 
-    wrap(SNSResponse, "subscribe", subscribe_response)
+    result = original(self).result
+    return ActionResult({"Subscriptions": [listed(s) for s in result["Subscriptions"]],
+                         "NextToken": result["NextToken"]})
 
-    def as_listed(original: Any, self: SNSResponse) -> ActionResult:
-        result = original(self).result
-        return ActionResult({"Subscriptions": [listed(s) for s in result["Subscriptions"]],  # type: ignore[index]
-                             "NextToken": result["NextToken"]})  # type: ignore[index]
 
-    wrap(SNSResponse, "list_subscriptions", as_listed)
-    wrap(SNSResponse, "list_subscriptions_by_topic", as_listed)
+BEHAVIOURS: list[Behaviour] = [
+    Wrap("moto.sns.models:SNSBackend", "subscribe", subscribe,
+         f"{API}, Subscribe; SNS Developer Guide, \"Email notifications\": email subscriptions pending confirmation"),
+    Wrap(RESPONSE, "subscribe", subscribe_response,
+         f"{API}, Subscribe: SubscriptionArn \"pending confirmation\" unless ReturnSubscriptionArn"),
+    Wrap(RESPONSE, "list_subscriptions", as_listed, f"{API}, ListSubscriptions: SubscriptionArn PendingConfirmation"),
+    Wrap(RESPONSE, "list_subscriptions_by_topic", as_listed,
+         f"{API}, ListSubscriptionsByTopic: SubscriptionArn PendingConfirmation"),
+]
