@@ -1,7 +1,10 @@
 """Helpers shared by the patches."""
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
+
+from ._registry import resolve
 
 
 def backend_state(backend: Any, name: str, factory: Callable[[], Any]) -> Any:
@@ -11,3 +14,12 @@ def backend_state(backend: Any, name: str, factory: Callable[[], Any]) -> Any:
         backend.__dict__[key] = factory()
     return backend.__dict__[key]
 
+
+
+@functools.cache
+def error_class(code: str, base: str = "moto.core.exceptions:ServiceException") -> Any:
+    """moto's exception ``base`` for the error ``code``, as a class of this package: moto serializes an
+    error with the shape of the service its class's module belongs to, and a class of moto.core (a
+    plain ServiceException) has none (HTTP 500). Made on first use, so importing a patch does not
+    import moto."""
+    return type(code, (resolve(base),), {"code": code, "__module__": __name__})

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from ._registry import Add, Behaviour
-from ._util import backend_state
+from ._util import backend_state, error_class
 
 ACTIVE = ("Pending", "InProgress", "Cancelling")
 RESPONSE = "moto.autoscaling.responses:AutoScalingResponse"
@@ -25,9 +25,7 @@ def utcnow() -> Any:
 
 
 def service_error(code: str, message: str) -> Exception:
-    from moto.core.exceptions import ServiceException
-
-    return ServiceException(code, message)
+    return error_class(code)(message)
 
 
 def validation_error(message: str) -> Exception:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._registry import Behaviour, Replace, Wrap
+from ._util import error_class
 
 # AWS's Route 53 hosted zone ids of Classic/Application load balancers per region
 # (AWS General Reference, "Elastic Load Balancing endpoints and quotas").
@@ -43,6 +44,10 @@ def elb_error(code: str, message: str) -> Exception:
     from moto.elb.exceptions import ELBClientError
 
     return ELBClientError(code, message)
+
+
+def invalid_configuration(message: str) -> Exception:
+    return error_class("InvalidConfigurationRequest", "moto.elb.exceptions:ELBClientError")(message)
 
 
 def get_load_balancer(original: Any, self: Any, name: str) -> Any:
@@ -124,10 +129,10 @@ def subnets_vpc(ec2: Any, subnets: list[str]) -> str:
         except InvalidSubnetIdError:
             raise elb_error("SubnetNotFound", "One or more of the specified subnets do not exist.") from None
     if len({s.vpc_id for s in found}) > 1:
-        raise elb_error("InvalidConfigurationRequest", "The subnets must all belong to the same VPC.")
+        raise invalid_configuration("The subnets must all belong to the same VPC.")
     zones_seen = [s.availability_zone for s in found]
     if len(set(zones_seen)) < len(zones_seen):
-        raise elb_error("InvalidConfigurationRequest", "ELB cannot be attached to multiple subnets in the same AZ.")
+        raise invalid_configuration("ELB cannot be attached to multiple subnets in the same AZ.")
     return str(found[0].vpc_id)
 
 

@@ -12,16 +12,16 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ._registry import Behaviour, Wrap
+from ._util import error_class
 
 log = logging.getLogger("webfleet.local_aws")
 
 
 def answer(self: Any, code: str, message: str, status: int) -> Any:
     """The error in the service's protocol, with ``status``."""
-    from moto.core.exceptions import ServiceException
     from moto.core.responses import ActionResult
 
-    error = ServiceException(code, message)
+    error = error_class(code)(message)
     try:
         _, headers, body = self.serialized(ActionResult(error))
     except Exception:  # the service model itself is unusable: plain query-protocol XML
