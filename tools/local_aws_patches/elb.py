@@ -133,7 +133,7 @@ def subnets_vpc(ec2: Any, subnets: list[str]) -> str:
     zones_seen = [s.availability_zone for s in found]
     if len(set(zones_seen)) < len(zones_seen):
         raise invalid_configuration("ELB cannot be attached to multiple subnets in the same AZ.")
-    return str(found[0].vpc_id)
+    return found[0].vpc_id
 
 
 def refuse_duplicate_policy(original: Any, self: Any, load_balancer_name: str, policy_name: str,
@@ -187,10 +187,10 @@ def modify_load_balancer_attributes(original: Any, self: Any, load_balancer_name
         lb.attributes["connection_draining"]["timeout"] = 300
 
 
-def instance_protocol(listener: Any) -> str:
+def instance_protocol(listener: Any) -> Any:
     """AWS: a listener keeps the InstanceProtocol it was created with (HTTPS:443 -> HTTP:80);
     moto echoed the front-end Protocol. Without one, the instance protocol is the front-end's."""
-    return str(listener.__dict__.get("_webfleet_instance_protocol") or listener.protocol)
+    return listener.__dict__.get("_webfleet_instance_protocol") or listener.protocol
 
 
 def remember_instance_protocols(lb: Any, ports: list[dict[str, Any]]) -> None:
