@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import sys
 import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from harness import ROOT, Endpoint, free_port, spawn
-from lab_nginx import ACCESS_LOG, build_nginx_image
-from test_instance_containers import IMAGE_TAG, docker, docker_answers, labelled, remove_labelled
+from harness import Endpoint
+from lab_nginx import ACCESS_LOG
+from test_instance_containers import IMAGE_TAG, docker, docker_answers, labelled
 
 LB = "web-lb"
 ZONES = ["us-east-1a", "us-east-1b"]
@@ -36,44 +33,6 @@ pytestmark = [
 
 
 # --- fixtures and helpers ---------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def nginx_image() -> str:
-    if docker("image", "inspect", "webfleet/debian12:latest").returncode != 0:
-        pytest.skip("Docker image webfleet/debian12 is missing (tools/images.sh builds it)")
-    return build_nginx_image()
-
-
-@pytest.fixture(scope="module")
-def fast_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    """An endpoint of its own whose lab clock runs 10 times faster."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("local_aws_fast") / "endpoint.log"
-    old = os.environ.get("WEBFLEET_LAB_SPEED")
-    os.environ["WEBFLEET_LAB_SPEED"] = "10"
-    try:
-        proc = spawn([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
-                     f"http://127.0.0.1:{port}/moto-api/", log)
-    finally:
-        if old is None:
-            os.environ.pop("WEBFLEET_LAB_SPEED")
-        else:
-            os.environ["WEBFLEET_LAB_SPEED"] = old
-    endpoint = Endpoint(f"http://127.0.0.1:{port}")
-    yield endpoint
-    remove_labelled(endpoint)
-    proc.terminate()
-    proc.wait(10)
-
-
-@pytest.fixture
-def lab(fast_aws: Endpoint, nginx_image: str) -> Iterator[Endpoint]:
-    fast_aws.reset()
-    remove_labelled(fast_aws)
-    yield fast_aws
-    fast_aws.reset()
-    remove_labelled(fast_aws)
-
 
 def lab_info(aws: Endpoint) -> dict[str, Any]:
     with urllib.request.urlopen(f"{aws.control_url}/moto-api/webfleet/lab", timeout=5) as resp:

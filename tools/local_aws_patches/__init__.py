@@ -33,6 +33,7 @@ PATCH_MODULES = [
     "idempotency",
     "errors",
     "elb_dataplane",
+    "dns_responder",
     "lab",
 ]
 
