@@ -49,8 +49,8 @@ def wait_in_service(aws: Endpoint, count: int, deadline: float = 20.0) -> dict[s
         time.sleep(0.2)
 
 
-def make_fleet(aws: Endpoint, image: str) -> tuple[str, dict[str, str]]:
-    """LB + one instance per zone, both InService: (LB URL, {instance id: container hostname})."""
+def make_fleet(aws: Endpoint, image: str, zones: list[str] = ZONES) -> tuple[str, dict[str, str]]:
+    """LB + one instance per entry of ``zones``, all InService: (LB URL, {instance id: container hostname})."""
     ec2, elb = aws.client("ec2"), aws.client("elb")
     image_id = aws.register_image("ec2-nginx-ami")
     ec2.create_tags(Resources=[image_id], Tags=[{"Key": IMAGE_TAG, "Value": image}])
@@ -58,9 +58,9 @@ def make_fleet(aws: Endpoint, image: str) -> tuple[str, dict[str, str]]:
         {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}])
     elb.configure_health_check(LoadBalancerName=LB, HealthCheck=HEALTH_CHECK)
     ids = [ec2.run_instances(ImageId=image_id, MinCount=1, MaxCount=1, InstanceType="t3.micro",
-                             Placement={"AvailabilityZone": zone})["Instances"][0]["InstanceId"] for zone in ZONES]
+                             Placement={"AvailabilityZone": zone})["Instances"][0]["InstanceId"] for zone in zones]
     elb.register_instances_with_load_balancer(LoadBalancerName=LB, Instances=[{"InstanceId": i} for i in ids])
-    lb = wait_in_service(aws, 2)
+    lb = wait_in_service(aws, len(zones))
     hosts = {c["Config"]["Labels"]["webfleet.instance-id"]: c["Config"]["Hostname"] for c in labelled(aws).values()}
     return lb["url"], hosts
 
@@ -98,6 +98,18 @@ def test_requests_go_round_robin_to_both_containers_with_forwarded_headers(lab: 
         assert 'xff="203.0.113.9, 127.0.0.1" proto=http port=80 "GET /whoami HTTP/1.1" 200' in log, log
     status, body, resp = get(url, "/index.html")
     assert status == 200 and "webfleet nginx" in body and resp.getheader("X-Served-By") in hosts.values()
+
+
+def test_cross_zone_load_balancing_off_splits_over_zones_first(lab: Endpoint, nginx_image: str) -> None:
+    url, hosts = make_fleet(lab, nginx_image, zones=["us-east-1a", "us-east-1a", "us-east-1b"])
+    alone = hosts[next(i["InstanceId"] for r in lab.client("ec2").describe_instances()["Reservations"]
+                       for i in r["Instances"] if i["Placement"]["AvailabilityZone"] == "us-east-1b")]
+    served = Counter(get(url)[1] for _ in range(12))
+    assert served[alone] == 6 and len(served) == 3, served  # half the requests to the zone of one instance
+    lab.client("elb").modify_load_balancer_attributes(LoadBalancerName=LB, LoadBalancerAttributes={
+        "CrossZoneLoadBalancing": {"Enabled": True}})
+    time.sleep(1)
+    assert Counter(get(url)[1] for _ in range(12)) == {h: 4 for h in hosts.values()}  # evenly over instances
 
 
 def test_lb_cookie_pins_a_client_to_one_instance(lab: Endpoint, nginx_image: str) -> None:
@@ -146,7 +158,7 @@ def test_deregistered_instance_gets_no_new_requests_and_in_flight_ones_drain(lab
     url, hosts = make_fleet(lab, nginx_image)
     elb = lab.client("elb")
     elb.modify_load_balancer_attributes(LoadBalancerName=LB, LoadBalancerAttributes={
-        "ConnectionDraining": {"Enabled": True, "Timeout": 30}})
+        "ConnectionDraining": {"Enabled": True, "Timeout": 300}})  # 30 s at the lab's 10x
     time.sleep(1)
     got, leaving = slow_download(url)
     (gone,) = [i for i, h in hosts.items() if h == leaving]

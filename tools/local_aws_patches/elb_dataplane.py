@@ -11,7 +11,8 @@ Each LB's health monitor runs its HealthCheck at its Interval (through clock.rea
 WEBFLEET_LAB_SPEED speeds it) with elb_health's check, and counts HealthyThreshold /
 UnhealthyThreshold consecutive results; a registered instance starts OutOfService. Only InService,
 running instances with a container get requests; a deregistered one gets no new request and its
-in-flight ones finish up to the connection-draining timeout.
+in-flight ones finish up to the connection-draining timeout (a lab interval: WEBFLEET_LAB_SPEED
+shortens it too; the idle timeout stays real).
 """
 from __future__ import annotations
 
@@ -261,7 +262,7 @@ class DataPlane:
         state.config = config
         b = state.balancer
         b.idle_timeout, b.cross_zone = config.idle_timeout, config.cross_zone
-        b.draining_timeout = config.draining_timeout
+        b.draining_timeout = clock.real_seconds(config.draining_timeout)  # a lab interval: sped up too
         b.stickiness = dict(config.stickiness)
         registered = {i for i, _, _ in config.instances}
         for instance_id in set(state.health) - registered:  # registering again starts OutOfService
