@@ -33,6 +33,8 @@ PATCH_MODULES = [
     "sns",
     "idempotency",
     "errors",
+    "elb_dataplane",
+    "dns_responder",
     "lab",
 ]
 
