@@ -32,6 +32,7 @@ PATCH_MODULES = [
     "sns",
     "idempotency",
     "errors",
+    "metrics",
     "lab",
 ]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from moto.core.utils import utcnow
 
+from . import scaling_holds
 from ._util import backend_state, wrap
 from .cloudwatch import AlarmChange, on_alarm_action
 
@@ -91,7 +92,8 @@ def new_capacity(policy: Any, group: Any, adjustment: int) -> int:
     return max(group.min_size or 0, min(group.max_size if group.max_size is not None else target, target))
 
 
-def run_policy(policy: Any, metric_value: float | None, breach_threshold: float | None, cause: str) -> None:
+def run_policy(policy: Any, metric_value: float | None, breach_threshold: float | None, cause: str,
+               honour_holds: bool = False) -> None:
     """Apply the policy to its group, as AWS does when the policy is executed or its alarm fires."""
     from moto.autoscaling.exceptions import ValidationError
 
@@ -111,6 +113,8 @@ def run_policy(policy: Any, metric_value: float | None, breach_threshold: float 
         raise ValidationError(f"Policy type {policy.policy_type} is not supported by ExecutePolicy")
     before = group.desired_capacity
     after = new_capacity(policy, group, adjustment)
+    if honour_holds:  # an alarm's run: cooldowns and warm-up hold it back (scaling_holds.py)
+        after = scaling_holds.allowed(policy, group, before, after)
     if after == before:
         return
     group._webfleet_cause = f"{cause} changing the desired capacity from {before} to {after}."
@@ -118,6 +122,8 @@ def run_policy(policy: Any, metric_value: float | None, breach_threshold: float 
         backend.set_desired_capacity(group.name, after)
     finally:
         group._webfleet_cause = None
+    if honour_holds:
+        scaling_holds.note(policy, group, before, after)
 
 
 def activities(backend: Any) -> list[Any]:
@@ -215,7 +221,7 @@ def apply() -> None:
             pass
         run_policy(policy, metric_value, threshold,
                    f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {change.state} "
-                   f"triggered policy {policy.name}")
+                   f"triggered policy {policy.name}", honour_holds=True)
 
     on_alarm_action(run_scaling_action)
 

@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 from . import docker_network
 from ._util import wrap
+from .metrics import docker_cpus, vcpus
 
 log = logging.getLogger("webfleet.local_aws")
 
@@ -154,7 +155,7 @@ def wait_for_request_operations() -> None:
 
 # --- Docker operations ------------------------------------------------------------------------------
 
-def launch(instance_id: str, hostname: str, image: str) -> None:
+def launch(instance_id: str, hostname: str, image: str, cpus: str = "1") -> None:
     if shutil.which("docker") is None:
         log.warning("instance %s: no container (docker is not installed)", instance_id)
         return
@@ -170,6 +171,7 @@ def launch(instance_id: str, hostname: str, image: str) -> None:
         "--label", f"{LABEL_PORT}={endpoint_port()}", "--label", f"{LABEL_INSTANCE}={instance_id}",
         "--cgroupns", "host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
         "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
+        "--cpus", cpus,  # the instance type's vCPUs (metrics.py)
         image,
     )
     if proc.returncode != 0:
@@ -238,7 +240,8 @@ def apply() -> None:
             image = docker_image_of(self, instance.image_id)
             if image:
                 hostname = hostname_of(instance)
-                schedule(instance.id, lambda i=instance.id, h=hostname, d=image: launch(i, h, d))
+                cpus = docker_cpus(vcpus(instance.instance_type))
+                schedule(instance.id, lambda i=instance.id, h=hostname, d=image, c=cpus: launch(i, h, d, c))
         return reservation
 
     wrap(EC2Backend, "run_instances", run_instances)
