@@ -85,6 +85,15 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   refuses a group or launch configuration name in use (AlreadyExists) instead of replacing it.
 - errors: an unimplemented action answers 400 InvalidAction and a crash 500 InternalFailure, in the
   service's protocol, instead of an HTML page.
+- metrics (a Service): each instance container's cgroup CPU time is published as AWS/EC2
+  CPUUtilization (% of the type's vCPUs; the container's `--cpus` limit is that count, at most this
+  machine's CPUs) per InstanceId and per AutoScalingGroupName, every 60 s with detailed monitoring
+  (instance, launch template or configuration), else 300 s; every metric alarm is evaluated once a
+  minute as CloudWatch does (alarm_evaluation.py: statistic per period, M out of N, missing data,
+  operators) and a new state runs its actions; while in a state, its Auto Scaling actions run again
+  each minute, held by simple-scaling cooldowns and step-scaling warm-up (scaling_holds.py).
+  DescribeInstances answers CpuOptions and the launch template's Monitoring. Lab time:
+  WEBFLEET_LAB_SPEED (clock.py) makes every such interval pass that many times faster.
 Requests from web pages are refused (403, before moto sees them): any request with an Origin header
 (moto answered CORS preflights for every origin), a Sec-Fetch-Site other than none/same-origin (a
 page's cross-site subresource), and a Host that is not the endpoint's own name (127.0.0.1,
@@ -93,7 +102,8 @@ localhost, ::1 or the --host it serves on; DNS rebinding). See RequestGuard.
 Containers of the endpoint on a port (label webfleet.local-aws.port=<port>) are removed on reset
 (POST /moto-api/reset or `reset`), `stop`, and when `serve` starts and ends.
 Set WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto (to see a patch's test fail without it).
-Tests: tests/endpoint/test_local_aws.py, tests/endpoint/test_instance_containers.py.
+Tests: tests/endpoint/test_local_aws.py, tests/endpoint/test_instance_containers.py,
+tests/endpoint/test_metrics.py, tests/unit/test_alarm_evaluation.py.
 """
 from __future__ import annotations
 
