@@ -150,7 +150,7 @@ def test_cpu_utilization_is_the_containers_cpu_time_over_its_vcpus(fast: Endpoin
     measured = [v for t, v in datapoints(fast, "InstanceId", loaded, t0) if t0 + 1 < t <= t1]
     assert len(measured) >= 5, measured
     average = sum(measured) / len(measured)
-    assert abs(average - expected) <= max(5.0, expected * 0.2), (average, expected, measured)
+    assert abs(average - expected) <= max(2.0, expected * 0.25), (average, expected, measured)
     assert expected > 2, f"yes got almost no CPU ({expected:.1f} %): the host is too busy to measure"
 
     # basic monitoring: one datapoint per 5 lab minutes (5 s here), detailed: one per lab minute
