@@ -83,15 +83,36 @@ def step_path(axis: Axis, points: Sequence[tuple[float, float]], y: Any) -> str:
     return "".join(parts)
 
 
+def scale_top(values: Sequence[float]) -> float:
+    """The CPU axis' top: 100 %, or less when every value and threshold is far below it."""
+    highest = max([*values, 1.0]) * 1.15
+    return next((top for top in (2, 5, 10, 20, 50) if highest <= top), 100)
+
+
+def segments(samples: Sequence[dict[str, Any]], name: str, end: float) -> list[tuple[float, float, str]]:
+    """(start, end, state) of an alarm: consecutive samples in the same state merged."""
+    out: list[tuple[float, float, str]] = []
+    for a, b in zip(samples, [*samples[1:], None]):
+        state = a["alarms"].get(name, "INSUFFICIENT_DATA")
+        stop = b["t"] if b else end
+        if out and out[-1][2] == state:
+            out[-1] = (out[-1][0], stop, state)
+        else:
+            out.append((a["t"], stop, state))
+    return out
+
+
 def cpu_panel(axis: Axis, cpu: Sequence[tuple[float, float]], thresholds: dict[str, float]) -> list[str]:
+    top = scale_top([v for _t, v in cpu] + list(thresholds.values()))
+
     def y(v: float) -> float:
-        return CPU_TOP + CPU_H - v / 100 * CPU_H
+        return CPU_TOP + CPU_H - v / top * CPU_H
 
     out = [f'<rect x="{LEFT}" y="{CPU_TOP}" width="{WIDTH - LEFT - RIGHT}" height="{CPU_H}" fill="#fafafa" '
            'stroke="#ccc"/>',
            f'<text x="{LEFT}" y="{CPU_TOP - 8}" class="h">CPUUtilization of the group (%, Average)</text>']
-    for v in (0, 50, 100):
-        out.append(f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v}</text>')
+    for v in (0, top / 2, top):
+        out.append(f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:g}</text>')
     for name, value in thresholds.items():
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
                    'stroke="#888" stroke-dasharray="4 3"/>')
@@ -108,9 +129,8 @@ def alarm_panel(axis: Axis, samples: Sequence[dict[str, Any]], alarms: Sequence[
     for row, name in enumerate(alarms):
         top = ALARM_TOP + row * ALARM_ROW
         out.append(f'<text x="{LEFT - 6}" y="{top + 15}" text-anchor="end">{html.escape(name)}</text>')
-        for a, b in zip(samples, [*samples[1:], None]):
-            state = a["alarms"].get(name, "INSUFFICIENT_DATA")
-            x0, x1 = axis.x(a["t"]), axis.x(b["t"] if b else axis.end)
+        for start, stop, state in segments(samples, name, axis.end):
+            x0, x1 = axis.x(start), axis.x(stop)
             out.append(f'<rect x="{x0:.1f}" y="{top}" width="{max(x1 - x0, 0.5):.1f}" height="{ALARM_ROW - 4}" '
                        f'fill="{STATE_COLOURS.get(state, "#999")}"><title>{state}</title></rect>')
     return out
