@@ -150,8 +150,9 @@ def test_cpu_utilization_is_the_containers_cpu_time_over_its_vcpus(fast: Endpoin
     measured = [v for t, v in datapoints(fast, "InstanceId", loaded, t0) if t0 + 1 < t <= t1]
     assert len(measured) >= 5, measured
     average = sum(measured) / len(measured)
-    assert abs(average - expected) <= max(2.0, expected * 0.25), (average, expected, measured)
-    assert expected > 2, f"yes got almost no CPU ({expected:.1f} %): the host is too busy to measure"
+    print(f"CPUUtilization {average:.2f} %, the yes process's CPU time says {expected:.2f} %")
+    assert abs(average - expected) <= max(0.75, expected * 0.3), (average, expected, measured)
+    assert expected > 1.5, f"yes got almost no CPU ({expected:.1f} %): the host is too busy to measure"
 
     # basic monitoring: one datapoint per 5 lab minutes (5 s here), detailed: one per lab minute
     times = [t for t, _v in datapoints(fast, "InstanceId", basic, t0 - 10)]
