@@ -137,7 +137,8 @@ notes:
     private_dns_name, public_dns_name, placement (availability_zone, tenancy, group_name), availability_zone,
     region, subnet_id, vpc_id, key_name, architecture, platform, security_groups (list of group_id/group_name),
     tags (dict), launch_time (ISO 8601), asg_name (from the C(aws:autoscaling:groupName) tag), lifecycle_state,
-    launch_template (id, name, version), load_balancers (with O(include_elb_groups)), and ansible_host.
+    launch_template (id, name, version), cpu_options (core_count, threads_per_core; the vCPUs are their
+    product), load_balancers (with O(include_elb_groups)), and ansible_host.
   - Every API call goes through the collection's retry policy (throttling and 5xx answers).
 requirements:
   - boto3 >= 1.34

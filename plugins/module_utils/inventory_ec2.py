@@ -201,6 +201,10 @@ def instance_record(inst: Mapping[str, Any], region: str) -> dict[str, Any]:
                             for g in inst.get("SecurityGroups") or ()],
         "tags": tags,
         "launch_time": iso(inst.get("LaunchTime")),
+        # the instance's vCPUs are core_count x threads_per_core
+        "cpu_options": ({"core_count": inst["CpuOptions"].get("CoreCount"),
+                         "threads_per_core": inst["CpuOptions"].get("ThreadsPerCore")}
+                        if inst.get("CpuOptions") else None),
         "asg_name": tags.get("aws:autoscaling:groupName"),
         "lifecycle_state": None,
         "launch_template": ({"id": lt_id, "name": None, "version": tags.get("aws:ec2launchtemplate:version")}

@@ -40,6 +40,7 @@ def record(**over: Any) -> dict[str, Any]:
                  {"Key": "aws:ec2launchtemplate:id", "Value": "lt-1"}, {"Key": "aws:ec2launchtemplate:version",
                                                                          "Value": "3"}],
         "LaunchTime": datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+        "CpuOptions": {"CoreCount": 1, "ThreadsPerCore": 2},
     }, "us-east-1")
     base.update(over)
     return base
@@ -55,6 +56,7 @@ def test_instance_record_is_plain_json() -> None:
     assert r["asg_name"] == "web-asg" and r["lifecycle_state"] is None
     assert r["launch_template"] == {"id": "lt-1", "name": None, "version": "3"}
     assert r["tags"]["Name"] == "web-1"
+    assert r["cpu_options"] == {"core_count": 1, "threads_per_core": 2}  # 2 vCPUs (scale_check.yml's load)
 
 
 def test_autoscaling_and_load_balancers_are_merged_by_instance_id() -> None:

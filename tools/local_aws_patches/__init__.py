@@ -35,6 +35,7 @@ PATCH_MODULES = [
     "errors",
     "elb_dataplane",
     "dns_responder",
+    "metrics",
     "lab",
 ]
 

@@ -6,6 +6,7 @@ import json
 import math
 from typing import Any
 
+from . import scaling_holds
 from ._registry import Behaviour, Replace, Wrap
 from ._util import backend_state
 from .cloudwatch import AlarmChange, on_alarm_action
@@ -106,7 +107,8 @@ def new_capacity(policy: Any, group: Any, adjustment: int) -> int:
     return max(group.min_size or 0, min(group.max_size if group.max_size is not None else target, target))
 
 
-def run_policy(policy: Any, metric_value: float | None, breach_threshold: float | None, cause: str) -> None:
+def run_policy(policy: Any, metric_value: float | None, breach_threshold: float | None, cause: str,
+               honour_holds: bool = False) -> None:
     """Apply the policy to its group, as AWS does when the policy is executed or its alarm fires."""
     backend = policy.autoscaling_backend
     group = backend.autoscaling_groups.get(policy.auto_scaling_group_name)
@@ -124,6 +126,8 @@ def run_policy(policy: Any, metric_value: float | None, breach_threshold: float 
         raise validation_error(f"Policy type {policy.policy_type} is not supported by ExecutePolicy")
     before = group.desired_capacity
     after = new_capacity(policy, group, adjustment)
+    if honour_holds:  # an alarm's run: cooldowns and warm-up hold it back (scaling_holds.py)
+        after = scaling_holds.allowed(policy, group, before, after)
     if after == before:
         return
     group._webfleet_cause = f"{cause} changing the desired capacity from {before} to {after}."
@@ -131,6 +135,8 @@ def run_policy(policy: Any, metric_value: float | None, breach_threshold: float 
         backend.set_desired_capacity(group.name, after)
     finally:
         group._webfleet_cause = None
+    if honour_holds:
+        scaling_holds.note(policy, group, before, after)
 
 
 def activities(backend: Any) -> list[Any]:
@@ -219,7 +225,7 @@ def run_scaling_action(change: AlarmChange, arn: str) -> None:
         pass
     run_policy(policy, metric_value, threshold,
                f"At {utcnow().isoformat()}Z a monitor alarm {alarm.name} in state {change.state} "
-               f"triggered policy {policy.name}")
+               f"triggered policy {policy.name}", honour_holds=True)
 
 
 # The runner is called only by cloudwatch's installed set_alarm_state, so registering it on import is inert.

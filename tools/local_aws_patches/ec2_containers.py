@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from . import docker_network
 from ._registry import Behaviour, Wrap
+from .metrics import docker_cpus, vcpus
 
 log = logging.getLogger("webfleet.local_aws")
 
@@ -156,7 +157,7 @@ def wait_for_request_operations() -> None:
 
 # --- Docker operations ------------------------------------------------------------------------------
 
-def launch(instance_id: str, hostname: str, image: str) -> None:
+def launch(instance_id: str, hostname: str, image: str, cpus: str = "1") -> None:
     if shutil.which("docker") is None:
         log.warning("instance %s: no container (docker is not installed)", instance_id)
         return
@@ -172,6 +173,7 @@ def launch(instance_id: str, hostname: str, image: str) -> None:
         "--label", f"{LABEL_PORT}={endpoint_port()}", "--label", f"{LABEL_INSTANCE}={instance_id}",
         "--cgroupns", "host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
         "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
+        "--cpus", cpus,  # the instance type's vCPUs (metrics.py)
         image,
     )
     if proc.returncode != 0:
@@ -237,7 +239,8 @@ def run_instances(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
     for instance in reservation.instances:
         image = docker_image_of(self, instance.image_id)
         if image:
-            schedule(instance.id, functools.partial(launch, instance.id, hostname_of(instance), image))
+            cpus = docker_cpus(vcpus(instance.instance_type))  # the type's vCPUs as the CPU limit
+            schedule(instance.id, functools.partial(launch, instance.id, hostname_of(instance), image, cpus))
     return reservation
 
 
