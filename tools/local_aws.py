@@ -19,88 +19,12 @@ declares its behaviours in a BEHAVIOURS list (tools/local_aws_patches/_registry.
 AWS documentation it follows; `python tools/local_aws.py behaviours` prints them all, and each
 behaviour's function says what moto did instead.
 
-<<<<<<< HEAD
-=======
-What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one module per service):
-- elb: per-LB calls on an unknown name answer 400 LoadBalancerNotFound (not HTTP 500); a new CLB
-  has AWS's default health check (TCP:<first instance port>, interval 30, timeout 5, unhealthy 2,
-  healthy 10); DNSName is <name>-<digits>.<region>.elb.amazonaws.com; CanonicalHostedZoneName and
-  the region's real CanonicalHostedZoneNameID are set; listeners keep their InstanceProtocol;
-  attribute defaults (draining timeout 300, desync mitigation) and no AdditionalAttributes growing
-  on each modify; DuplicatePolicyName; DescribeLoadBalancerPolicies with AWS's type names
-  (LBCookieStickinessPolicyType, AppCookieStickinessPolicyType) and attribute descriptions.
-- elb_membership: DeregisterInstancesFromLoadBalancer takes an Auto Scaling instance out of the LB
-  (moto kept it) and the group does not put it back; RegisterInstancesWithLoadBalancer does, once.
-- autoscaling_policies: PutScalingPolicy returns PolicyARN for every policy type and needs an
-  existing group; DescribePolicies lists the linked alarms; policy names are per group (and go
-  with their group); ExecutePolicy applies simple and step policies (MetricValue/BreachThreshold)
-  clamped to min/max; SetAlarmState runs the scaling policies among the alarm's actions for the
-  new state (launching/terminating instances, which join/leave the group's classic LBs);
-  DescribeScalingActivities lists launches and terminations.
-- autoscaling_notifications: Put/Describe/DeleteNotificationConfiguration and
-  DescribeAutoScalingNotificationTypes, validated like AWS, removed with their group; a test
-  notification on Put, and launches/terminations published to the configured SNS topics.
-- autoscaling_metrics: EnableMetricsCollection adds (all metrics when none named),
-  DisableMetricsCollection, DescribeMetricCollectionTypes; EnabledMetrics in DescribeAutoScalingGroups.
-- autoscaling_refresh: Start/Describe/CancelInstanceRefresh replace the instances from the current
-  launch template version/launch configuration (or DesiredConfiguration), one batch per describe
-  (MinHealthyPercentage), Pending -> InProgress -> Successful, Cancelling -> Cancelled;
-  InstanceRefreshInProgress while one runs.
-- autoscaling_azs: instances launch in the AZ (subnet) with the fewest and scale-in removes from
-  the AZ with the most.
-- autoscaling_instances: instances report the launch template version / launch configuration
-  they were launched from (not the template's default version / the group's current LC).
-- autoscaling_describe: DescribeAdjustmentTypes, DescribeScalingProcessTypes, DescribeAccountLimits.
-- autoscaling_groups: ResourceInUse for deleting a group with instances without ForceDelete, or a
-  launch configuration a group uses.
-- autoscaling_traffic: Attach/Describe/DetachTrafficSources (classic LBs and target groups);
-  DetachLoadBalancers leaves the group's other LBs alone.
-- cloudwatch: an alarm changing state publishes AWS's alarm message to its SNS topic actions; a
-  new alarm starts INSUFFICIENT_DATA and an updated one keeps its state.
-- ec2: CreateImage tags snapshots from a `snapshot` TagSpecification, refuses a duplicate
-  (InvalidAMIName.Duplicate) or malformed name; ModifyImageAttribute sets the description;
-  CreateLaunchTemplateVersion stores UserData as base64 (ASGs can launch from it) and honours
-  SourceVersion; DeleteLaunchTemplateVersions (version numbers never reused); DescribeLaunchTemplates
-  shows the current tags; an EBS mapping without VolumeSize or SnapshotId (e.g. only Encrypted)
-  takes the image's size instead of failing the launch.
-- ec2_security_groups: DeleteSecurityGroup answers DependencyViolation while an ENI, instance,
-  another group's rule or a CLB uses the group; Authorize/Revoke ingress/egress are all or nothing
-  (moto kept the permissions before a refused one, e.g. RulesPerSecurityGroupLimitExceeded).
-- ec2_image_state (tests only): POST /moto-api/webfleet/image-state {"image_id", "state",
-  "age_seconds"} puts an image in the state a half-made bake leaves (pending, failed).
-- ec2_containers: an instance launched (RunInstances, Auto Scaling, instance refresh, scaling
-  policies) from an image tagged `webfleet:docker-image` = <Docker image> runs as a real container
-  `webfleet-<instance id>` of that image (systemd-ready: cgroupns host, /sys/fs/cgroup ro, tmpfs
-  /run /run/lock /tmp, stop signal SIGRTMIN+3; labels webfleet.local-aws.port=<port> and
-  webfleet.instance-id=<id>); one request's launches start concurrently and the request answers
-  once they run. Terminate (also scale-in, ForceDelete, refresh) removes it, Stop/Start/Reboot
-  stop/start/restart it. No Docker or no such Docker image: the instance launches anyway and the
-  log says why it has no container. Untagged images: plain moto instances.
-- elb_health: DescribeInstanceHealth runs the LB's health check for real against an instance's
-  container (HTTP/HTTPS: GET, only 200 is healthy; TCP/SSL: connect; timeout <= 2 s; concurrent):
-  InService (N/A) or OutOfService (Instance, "Instance has failed at least the UnhealthyThreshold
-  number of health checks consecutively."). Instances without a container keep moto's answer. A
-  named instance that is not registered is OutOfService (ELB, "Instance is not currently
-  registered with the LoadBalancer."), an unknown id is InvalidInstance, terminated ones are not
-  listed.
-- sns: email/email-json subscriptions stay pending ("pending confirmation" from Subscribe,
-  SubscriptionArn "PendingConfirmation" in the lists).
-- idempotency: RunInstances, CreateLaunchTemplate and CreateLaunchTemplateVersion answer a repeated
-  ClientToken with what its first request made (another parameter set: IdempotentParameterMismatch);
-  CreateHostedZone answers a reused CallerReference with HostedZoneAlreadyExists; Auto Scaling
-  refuses a group or launch configuration name in use (AlreadyExists) instead of replacing it.
-- errors: an unimplemented action answers 400 InvalidAction and a crash 500 InternalFailure, in the
-  service's protocol, instead of an HTML page.
-- metrics (a Service): each instance container's cgroup CPU time is published as AWS/EC2
-  CPUUtilization (% of the type's vCPUs; the container's `--cpus` limit is that count, at most this
-  machine's CPUs) per InstanceId and per AutoScalingGroupName, every 60 s with detailed monitoring
-  (instance, launch template or configuration), else 300 s; every metric alarm is evaluated once a
-  minute as CloudWatch does (alarm_evaluation.py: statistic per period, M out of N, missing data,
-  operators) and a new state runs its actions; while in a state, its Auto Scaling actions run again
-  each minute, held by simple-scaling cooldowns and step-scaling warm-up (scaling_holds.py).
-  DescribeInstances answers CpuOptions and the launch template's Monitoring. Lab time:
-  WEBFLEET_LAB_SPEED (clock.py) makes every such interval pass that many times faster.
->>>>>>> lab-metrics
+The local lab's running parts are Services of the same registry, started by `serve`: each load
+balancer's data plane on its own 127.0.0.N (elb_dataplane.py), the DNS responder answering from
+the hosted zones (dns_responder.py), CPU metrics from the containers' cgroups and CloudWatch alarm
+evaluation (metrics.py); GET /moto-api/webfleet/lab (lab.py) says where each one is.
+WEBFLEET_LAB_SPEED (clock.py) makes every lab interval pass that many times faster.
+
 Requests from web pages are refused (403, before moto sees them): any request with an Origin header
 (moto answered CORS preflights for every origin), a Sec-Fetch-Site other than none/same-origin (a
 page's cross-site subresource), and a Host that is not the endpoint's own name (127.0.0.1,
@@ -110,11 +34,8 @@ Containers of the endpoint on a port (label webfleet.local-aws.port=<port>) are 
 (POST /moto-api/reset or `reset`), `stop`, and when `serve` starts and ends.
 Set WEBFLEET_LOCAL_AWS_UNPATCHED=1 to serve plain moto (to see a patch's test fail without it).
 Tests: tests/endpoint/test_local_aws.py, tests/endpoint/test_instance_containers.py,
-<<<<<<< HEAD
-tests/unit/test_endpoint_registry.py (the registry itself).
-=======
-tests/endpoint/test_metrics.py, tests/unit/test_alarm_evaluation.py.
->>>>>>> lab-metrics
+tests/endpoint/test_lb_dataplane.py, tests/endpoint/test_dns_responder.py, tests/endpoint/test_metrics.py,
+tests/unit/test_alarm_evaluation.py, tests/unit/test_endpoint_registry.py (the registry itself).
 """
 from __future__ import annotations
 
