@@ -100,14 +100,14 @@ import re
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, is_not_found, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
+from ansible_collections.webfleet.aws.plugins.module_utils.images import find_image, image_snapshots
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
     apply_tags,
-    find_image,
-    image_snapshots,
+    desired_tags,
+    tag_list_to_dict,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
 
 NAME_RE = re.compile(r"^[A-Za-z0-9()\[\] ./\-'@_]{3,128}$")
 

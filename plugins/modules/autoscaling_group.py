@@ -204,8 +204,26 @@ instance_refresh:
 import re
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
+from ansible_collections.webfleet.aws.plugins.module_utils.autoscaling_groups import (
+    ALL_NOTIFICATION_TYPES,
+    GROUP_METRICS,
+    NOTIFICATION_TYPES,
+    SNS_ARN_RE,
+    SUBNET_RE,
+    TERMINATION_POLICIES,
+    compare_asg_tags,
+    desired_group_view,
+    diff_sets,
+    group_view,
+    in_service_count,
+    metrics_view,
+    normalise_asg_tags,
+    notification_view,
+    outdated_instances,
+    update_arguments,
+)
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.instance_options import check_sizes
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
@@ -223,13 +241,13 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     health_check_type=dict(type="str", default="EC2", choices=["EC2", "ELB"]),
     health_check_grace_period=dict(type="int", default=5),
     default_cooldown=dict(type="int", default=300),
-    termination_policies=dict(type="list", elements="str", choices=list(asu.TERMINATION_POLICIES)),
+    termination_policies=dict(type="list", elements="str", choices=list(TERMINATION_POLICIES)),
     metrics_collection=dict(type="dict", apply_defaults=True, options=dict(
         enabled=dict(type="bool", default=True), granularity=dict(type="str", default="1Minute"),
         metrics=dict(type="list", elements="str", default=[]))),
     notification=dict(type="dict", options=dict(
         topic_arn=dict(type="str", required=True),
-        types=dict(type="list", elements="str", default=list(asu.NOTIFICATION_TYPES)))),
+        types=dict(type="list", elements="str", default=list(NOTIFICATION_TYPES)))),
     tags=dict(type="raw"),
     propagate_at_launch=dict(type="bool", default=True),
     purge_tags=dict(type="bool", default=True),
@@ -257,37 +275,37 @@ def validate(module: AWSModule) -> None:
         module.fail_param("launch_template", "give exactly one of launch_template.name and launch_template.id")
     if lt and not re.match(r"^(\$Latest|\$Default|[1-9]\d*)$", lt["version"]):
         module.fail_param("launch_template.version", f"'{lt['version']}' must be $Latest, $Default or a number")
-    problem = asu.check_sizes(p["min_size"], p["max_size"], p["desired_capacity"])
+    problem = check_sizes(p["min_size"], p["max_size"], p["desired_capacity"])
     if problem:
         module.fail_param(*problem)
     for key in ("health_check_grace_period", "default_cooldown"):
         if p[key] < 0:
             module.fail_param(key, f"must be 0 or more seconds, got {p[key]}")
     for subnet in p["vpc_zone_identifier"] or ():
-        if not asu.SUBNET_RE.match(subnet):
+        if not SUBNET_RE.match(subnet):
             module.fail_param("vpc_zone_identifier", f"'{subnet}' is not a subnet id; use subnet-... ids")
     if p["vpc_zone_identifier"] == []:
         module.fail_param("vpc_zone_identifier", "needs at least one subnet")
     metrics = p["metrics_collection"]
     if metrics["granularity"] != "1Minute":
         module.fail_param("metrics_collection.granularity", "must be 1Minute (the only granularity AWS offers)")
-    unknown = sorted(set(metrics["metrics"]) - set(asu.GROUP_METRICS))
+    unknown = sorted(set(metrics["metrics"]) - set(GROUP_METRICS))
     if unknown:
         module.fail_param("metrics_collection.metrics", f"unknown metrics {unknown}; use names such as GroupMinSize")
     note = p["notification"]
     if note:
-        if not asu.SNS_ARN_RE.match(note["topic_arn"]):
+        if not SNS_ARN_RE.match(note["topic_arn"]):
             module.fail_param("notification.topic_arn", f"'{note['topic_arn']}' is not an SNS topic ARN")
-        unknown = sorted(set(note["types"]) - set(asu.ALL_NOTIFICATION_TYPES))
+        unknown = sorted(set(note["types"]) - set(ALL_NOTIFICATION_TYPES))
         if unknown:
-            module.fail_param("notification.types", f"unknown types {unknown}; use {', '.join(asu.NOTIFICATION_TYPES)}")
+            module.fail_param("notification.types", f"unknown types {unknown}; use {', '.join(NOTIFICATION_TYPES)}")
     refresh = p["instance_refresh"]
     if not 0 <= refresh["min_healthy_percentage"] <= 100:
         module.fail_param("instance_refresh.min_healthy_percentage", "must be 0 to 100")
     if refresh["instance_warmup"] < 0:
         module.fail_param("instance_refresh.instance_warmup", "must be 0 or more seconds")
     try:
-        asu.normalise_asg_tags(p["tags"])
+        normalise_asg_tags(p["tags"])
     except (ValueError, AttributeError, TypeError):
         module.fail_param("tags", "must be a dict or a list of {key, value, propagate_at_launch}")
 
@@ -388,21 +406,21 @@ def apply(module: AWSModule, autoscaling: Any, name: str, cur: dict[str, Any], w
         module.on_failure(f"delete Auto Scaling group {name}", lambda: autoscaling.delete_auto_scaling_group(
             AutoScalingGroupName=name, ForceDelete=True))
         cur = {"tags": want["tags"], "load_balancers": want["load_balancers"],
-               "target_group_arns": want["target_group_arns"], "metrics_collection": asu.metrics_view(None)}
+               "target_group_arns": want["target_group_arns"], "metrics_collection": metrics_view(None)}
     else:
-        args = asu.update_arguments(cur, want)
+        args = update_arguments(cur, want)
         if args:
             autoscaling.update_auto_scaling_group(AutoScalingGroupName=name, **args)
     for kind, attach, detach, key in (
             ("load_balancers", "attach_load_balancers", "detach_load_balancers", "LoadBalancerNames"),
             ("target_group_arns", "attach_load_balancer_target_groups", "detach_load_balancer_target_groups",
              "TargetGroupARNs")):
-        add, remove = asu.diff_sets(cur.get(kind) or [], want[kind])
+        add, remove = diff_sets(cur.get(kind) or [], want[kind])
         if add:
             getattr(autoscaling, attach)(AutoScalingGroupName=name, **{key: add})
         if remove:
             getattr(autoscaling, detach)(AutoScalingGroupName=name, **{key: remove})
-    to_set, to_remove = asu.compare_asg_tags(cur.get("tags") or {}, want["tags"], True)
+    to_set, to_remove = compare_asg_tags(cur.get("tags") or {}, want["tags"], True)
     base = {"ResourceId": name, "ResourceType": "auto-scaling-group"}
     if to_set:
         autoscaling.create_or_update_tags(Tags=[dict(base, Key=k, Value=v["value"],
@@ -444,7 +462,7 @@ def main() -> None:
                 autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
             _, waited = module.wait(lambda: read_group(autoscaling, name), lambda g: g is None,
                                     f"Auto Scaling group {name} to be deleted", p["wait_timeout"], delay=0.5)
-        module.exit(before=asu.group_view(group), after={}, auto_scaling_group={}, waited=waited)
+        module.exit(before=group_view(group), after={}, auto_scaling_group={}, waited=waited)
 
     template = check_references(module, group)
     note = None
@@ -452,12 +470,12 @@ def main() -> None:
         with module.aws_errors(f"describe notification configurations of {name}"):
             configs = autoscaling.describe_notification_configurations(
                 AutoScalingGroupNames=[name])["NotificationConfigurations"]
-        note = asu.notification_view(configs, p["notification"]["topic_arn"])
+        note = notification_view(configs, p["notification"]["topic_arn"])
     elif p["notification"]:
         note = {"topic_arn": p["notification"]["topic_arn"], "types": []}
     check_topic(module, note)
-    before = asu.group_view(group, note)
-    after = asu.desired_group_view(p, before, template.get("LaunchTemplateId"))
+    before = group_view(group, note)
+    after = desired_group_view(p, before, template.get("LaunchTemplateId"))
 
     refresh, result = None, {}
     if group and p["instance_refresh"]["enabled"]:
@@ -466,7 +484,7 @@ def main() -> None:
         if lt:
             version = {"$Latest": template.get("LatestVersionNumber"),
                        "$Default": template.get("DefaultVersionNumber")}.get(lt["version"], lt["version"])
-        stale = asu.outdated_instances(group.get("Instances", []), lt and lt["id"], version,
+        stale = outdated_instances(group.get("Instances", []), lt and lt["id"], version,
                                        after["launch_config_name"], lt and lt["version"])
         if stale:
             refresh = {"status": "would start" if module.check_mode else "Pending", "outdated_instances": stale}
@@ -505,7 +523,7 @@ def main() -> None:
         target = after["desired_capacity"]
 
         def ready(g: dict[str, Any]) -> bool:
-            return asu.in_service_count(g.get("Instances", [])) >= target and lb_in_service(module, g) >= target
+            return in_service_count(g.get("Instances", [])) >= target and lb_in_service(module, g) >= target
 
         # nothing changed and the group read at the start is ready already: no need to read it again
         if before != after or refresh or not ready(group):

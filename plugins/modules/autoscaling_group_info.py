@@ -89,7 +89,7 @@ waited:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.autoscaling import in_service_count
+from ansible_collections.webfleet.aws.plugins.module_utils.autoscaling_groups import in_service_count
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
 
 

@@ -228,8 +228,14 @@ load_balancer:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import elb as E
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError
+from ansible_collections.webfleet.aws.plugins.module_utils.elb_state import ELBState
+from ansible_collections.webfleet.aws.plugins.module_utils.elb_view import (
+    normalise_attributes,
+    normalise_health_check,
+    normalise_listeners,
+    valid_name,
+)
 
 STICKINESS = dict(
     type=dict(type="str", choices=["loadbalancer", "application"], default="loadbalancer"),
@@ -290,31 +296,31 @@ def validate(module: AWSModule) -> dict[str, Any]:
     """Check every option (no API call); return the normalised parts of the desired state."""
     p = module.params
     try:
-        if not E.valid_name(p["name"]):
-            raise E.ParamError(
+        if not valid_name(p["name"]):
+            raise ParamError(
                 "name",
                 f"'{p['name']}' is invalid; use 1-32 letters, digits and hyphens, not starting or ending with a hyphen",
             )
         if p["subnets"] is not None and p["zones"] is not None:
-            raise E.ParamError("zones", "give either subnets or zones, not both")
+            raise ParamError("zones", "give either subnets or zones, not both")
         for opt in ("subnets", "zones"):
             if p[opt] is not None and not p[opt]:
-                raise E.ParamError(opt, "must not be empty; list at least one, or leave it unset")
+                raise ParamError(opt, "must not be empty; list at least one, or leave it unset")
         if p["wait_timeout"] < 0:
-            raise E.ParamError("wait_timeout", "must be 0 or more seconds")
+            raise ParamError("wait_timeout", "must be 0 or more seconds")
         return {
-            "listeners": E.normalise_listeners(p["listeners"]),
-            "health_check": E.normalise_health_check(p["health_check"]),
-            "attributes": E.normalise_attributes(
+            "listeners": normalise_listeners(p["listeners"]),
+            "health_check": normalise_health_check(p["health_check"]),
+            "attributes": normalise_attributes(
                 p["cross_zone_load_balancing"], p["connection_draining"], p["idle_timeout"]
             ),
         }
-    except E.ParamError as exc:
+    except ParamError as exc:
         module.fail_param(exc.param, exc.problem)
     raise AssertionError("unreachable")
 
 
-def result_of(lb: E.ELBState) -> dict[str, Any]:
+def result_of(lb: ELBState) -> dict[str, Any]:
     out = lb.snake()
     return {
         "load_balancer": out,
@@ -327,7 +333,7 @@ def main() -> None:
     module = AWSModule(argument_spec=ARGUMENT_SPEC)
     p = module.params
     wanted = validate(module)
-    lb = E.ELBState(module, p["name"])
+    lb = ELBState(module, p["name"])
     with module.aws_errors(f"describe load balancer '{p['name']}'"):
         lb.read()
     before = lb.view()

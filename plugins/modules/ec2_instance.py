@@ -119,9 +119,13 @@ from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags, tag_specifications
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
+    apply_tags,
+    desired_tags,
+    tag_list_to_dict,
+    tag_specifications,
+)
 
 LIVE = ["pending", "running", "stopping", "stopped"]
 TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")

@@ -83,14 +83,18 @@ private_key:
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
-    apply_tags,
+from ansible_collections.webfleet.aws.plugins.module_utils.keys import (
     parse_public_key,
     public_key_fingerprint,
     same_public_key,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
+    apply_tags,
+    desired_tags,
+    dict_to_tag_list,
+    tag_list_to_dict,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, dict_to_tag_list, tag_list_to_dict
 
 
 def find_key(client: Any, name: str) -> dict[str, Any] | None:

@@ -148,16 +148,27 @@ in_use:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.instance_options import (
+    AMI_RE,
+    block_device_problem,
+    instance_argument_spec,
+    instance_type_problem,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.launch_configs import (
+    LC_PREFIX_RE,
+    launch_config_definition,
+    launch_config_name,
+    owned_by_prefix,
+)
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name_prefix=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     # launch configurations know neither instance metadata tags nor a KMS key for EBS volumes
-    **asu.instance_argument_spec(),
+    **instance_argument_spec(),
     security_groups=dict(type="list", elements="str"),
     associate_public_ip_address=dict(type="bool"),
     cleanup_old=dict(type="bool", default=True),
@@ -166,21 +177,21 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
 
 def validate(module: AWSModule) -> None:
     p = module.params
-    if not asu.LC_PREFIX_RE.match(p["name_prefix"]):
+    if not LC_PREFIX_RE.match(p["name_prefix"]):
         module.fail_param("name_prefix", "must be 1-200 letters, digits or _+=,.@- characters")
     if p["state"] == "absent":
         return
     if not p["image_id"]:
         module.fail_param("image_id", "is required with state=present; give the AMI id (ami-...)")
-    if not asu.AMI_RE.match(p["image_id"]):
+    if not AMI_RE.match(p["image_id"]):
         module.fail_param("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
-    problem = asu.instance_type_problem(p["instance_type"])
+    problem = instance_type_problem(p["instance_type"])
     if problem:
         module.fail_param("instance_type", problem)
     hops = p["metadata_options"]["http_put_response_hop_limit"]
     if hops is not None and not 1 <= hops <= 64:
         module.fail_param("metadata_options.http_put_response_hop_limit", f"must be 1 to 64, got {hops}")
-    bad = asu.block_device_problem(p["block_device_mappings"])
+    bad = block_device_problem(p["block_device_mappings"])
     if bad:
         module.fail_param(*bad)
 
@@ -217,14 +228,14 @@ def main() -> None:
     with module.aws_errors(f"list launch configurations named {prefix}-*"):
         existing = {lc["LaunchConfigurationName"]: lc
                     for lc in paginate(autoscaling, "describe_launch_configurations", "LaunchConfigurations")}
-        owned = asu.owned_by_prefix(existing, prefix)
+        owned = owned_by_prefix(existing, prefix)
         in_use = usage(autoscaling, owned) if owned else {}
 
     name = None
     definition: dict[str, Any] = {}
     if p["state"] == "present":
-        definition = asu.launch_config_definition(p)
-        name = asu.launch_config_name(prefix, definition)
+        definition = launch_config_definition(p)
+        name = launch_config_name(prefix, definition)
         if name not in existing:  # the name hashes the definition: an existing one's ids were accepted by AWS
             check_references(module, module.client("ec2"))
         keep = {name}

@@ -183,12 +183,25 @@ deleted_versions:
 import re
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags
+from ansible_collections.webfleet.aws.plugins.module_utils.instance_options import (
+    AMI_RE,
+    SG_RE,
+    block_device_problem,
+    instance_argument_spec,
+    instance_type_problem,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.launch_templates import (
+    LT_NAME_RE,
+    launch_template_data,
+    template_data_differs,
+    template_data_view,
+    versions_to_delete,
+)
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
+    apply_tags,
     desired_tags,
     dict_to_tag_list,
     tag_list_to_dict,
@@ -199,7 +212,7 @@ NOT_FOUND = ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTempla
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    **asu.instance_argument_spec(
+    **instance_argument_spec(
         metadata_options=dict(instance_metadata_tags=dict(type="str", choices=["enabled", "disabled"])),
         block_device_mappings=dict(kms_key_id=dict(type="str", no_log=False)),
     ),
@@ -218,24 +231,24 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
 
 def validate(module: AWSModule) -> None:
     p = module.params
-    if not asu.LT_NAME_RE.match(p["name"]):
+    if not LT_NAME_RE.match(p["name"]):
         module.fail_param("name", "must be 3-128 characters: letters, digits and ( ) . - / _")
     if p["state"] == "absent":
         return
     if not p["image_id"]:
         module.fail_param("image_id", "is required with state=present; give the AMI id (ami-...)")
-    if not asu.AMI_RE.match(p["image_id"]):
+    if not AMI_RE.match(p["image_id"]):
         module.fail_param("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
-    problem = asu.instance_type_problem(p["instance_type"])
+    problem = instance_type_problem(p["instance_type"])
     if problem:
         module.fail_param("instance_type", problem)
     for sg in p["security_group_ids"] or ():
-        if not asu.SG_RE.match(sg):
+        if not SG_RE.match(sg):
             module.fail_param("security_group_ids", f"'{sg}' is not a security group id; use sg-... ids")
     hops = (p["metadata_options"] or {}).get("http_put_response_hop_limit")
     if hops is not None and not 1 <= hops <= 64:
         module.fail_param("metadata_options.http_put_response_hop_limit", f"must be 1 to 64, got {hops}")
-    bad = asu.block_device_problem(p["block_device_mappings"])
+    bad = block_device_problem(p["block_device_mappings"])
     if bad:
         module.fail_param(*bad)
     if p["default_version"] not in ("latest", "$Latest") and not re.match(r"^[1-9]\d*$", p["default_version"]):
@@ -270,7 +283,7 @@ def view(template: dict[str, Any] | None, data: dict[str, Any] | None) -> dict[s
         return {}
     return {"name": template["LaunchTemplateName"], "latest_version": template["LatestVersionNumber"],
             "default_version": template["DefaultVersionNumber"], "tags": tag_list_to_dict(template.get("Tags")),
-            "launch_template_data": asu.template_data_view(data)}
+            "launch_template_data": template_data_view(data)}
 
 
 def main() -> None:
@@ -288,11 +301,11 @@ def main() -> None:
         before = view(current["template"], None) if current else {}
         module.exit(before=before, after={}, launch_template={}, deleted_versions=[])
 
-    desired_data = asu.launch_template_data(p)
+    desired_data = launch_template_data(p)
     template = current["template"] if current else None
     latest = template["LatestVersionNumber"] if template else 0
     latest_data = current["versions"][latest]["LaunchTemplateData"] if template else None
-    new_version = template is None or asu.template_data_differs(latest_data, desired_data)
+    new_version = template is None or template_data_differs(latest_data, desired_data)
     if new_version:  # the ids of an unchanged latest version were accepted by AWS already
         check_references(module, ec2)
     want_latest = latest + 1 if new_version else latest
@@ -301,7 +314,7 @@ def main() -> None:
         module.fail_param("default_version", f"version {want_default} does not exist (latest is {want_latest})")
     cur_tags = tag_list_to_dict(template.get("Tags")) if template else {}
     existing = list(current["versions"]) if current else []
-    to_delete = asu.versions_to_delete(existing + ([want_latest] if new_version else []), p["versions_to_keep"],
+    to_delete = versions_to_delete(existing + ([want_latest] if new_version else []), p["versions_to_keep"],
                                        protect=(want_default, want_latest))
     before = view(template, latest_data) if template else {}
     default_data = desired_data if want_default == want_latest and new_version else (
@@ -309,7 +322,7 @@ def main() -> None:
         else desired_data)
     after = {"name": p["name"], "latest_version": want_latest, "default_version": want_default,
              "tags": desired_tags(cur_tags, p["tags"], p["purge_tags"]),
-             "launch_template_data": asu.template_data_view(desired_data if new_version else latest_data)}
+             "launch_template_data": template_data_view(desired_data if new_version else latest_data)}
     if template and want_default not in current["versions"] and want_default != want_latest:
         module.fail_param("default_version", f"version {want_default} was deleted; choose an existing version")
 

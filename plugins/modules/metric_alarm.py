@@ -148,8 +148,7 @@ alarm_arn:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.alarms import (
     ACTION_PARAMS,
     COMPARISON_OPERATORS,
     TREAT_MISSING,
@@ -159,6 +158,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     desired_alarm_view,
     put_alarm_request,
 )
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
     compare_tags,
     dict_to_tag_list,

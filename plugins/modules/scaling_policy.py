@@ -162,8 +162,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.core import (
     ParamError,
     describe_or_none,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.policies import (
     ADJUSTMENT_TYPES,
     POLICY_TYPES,
     PREDEFINED_METRICS,
@@ -172,6 +171,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     policy_view,
     put_policy_request,
 )
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
 
 
 def read_policy(asg: Any, group: str, name: str) -> dict[str, Any] | None:

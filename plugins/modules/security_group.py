@@ -162,26 +162,28 @@ waited:
 import time
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ClientError, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
-    ParamError,
-    apply_tags,
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ClientError, ParamError, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
+from ansible_collections.webfleet.aws.plugins.module_utils.security_groups import (
     diff_entries,
     entries_to_described,
     entries_to_permissions,
     entries_view,
     expand_rules,
     find_group,
-    find_vpc,
     permissions_to_entries,
     resolve_names,
     result_entries,
     security_group_users,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.ssh_guard import ssh_cidr_problem, ssh_sources
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
+    apply_tags,
+    desired_tags,
+    tag_list_to_dict,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
-from ansible_collections.webfleet.aws.plugins.module_utils.ssh_guard import ssh_cidr_problem, ssh_sources
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
+from ansible_collections.webfleet.aws.plugins.module_utils.vpcs import find_vpc
 
 RULE_SPEC = dict(
     proto=dict(type="str", required=True), ports=dict(type="raw"), from_port=dict(type="int"),

@@ -107,7 +107,7 @@ from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.sns import (
     sns_endpoint_problem,
     sns_subscription_key,
     topic_name_problem,

@@ -82,7 +82,7 @@ from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import find_vpc
+from ansible_collections.webfleet.aws.plugins.module_utils.vpcs import find_vpc
 
 
 def as_filters(filters: dict[str, Any] | None) -> list[dict[str, Any]]:
