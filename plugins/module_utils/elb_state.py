@@ -14,6 +14,8 @@ from ansible_collections.webfleet.aws.plugins.module_utils.clients import pagina
 from ansible_collections.webfleet.aws.plugins.module_utils.core import ClientError, ParamError, describe_or_none
 from ansible_collections.webfleet.aws.plugins.module_utils.elb_view import (
     attributes_changes,
+    aws_default_health_check,
+    desired_health_check,
     desired_instances,
     desired_listeners,
     health_check_api,
@@ -270,6 +272,7 @@ class ELBState:
     def desired_view(self, wanted: Mapping[str, Any], refs: Mapping[str, Any]) -> dict[str, Any]:
         p = self.params
         cur = self.view()
+        listeners = desired_listeners(cur.get("listeners", []), wanted["listeners"], p["purge_listeners"])
         return {
             "name": self.name,
             "scheme": p["scheme"],
@@ -277,8 +280,8 @@ class ELBState:
             "security_groups": refs["security_groups"]
             if refs["security_groups"] is not None
             else cur.get("security_groups", []),
-            "listeners": desired_listeners(cur.get("listeners", []), wanted["listeners"], p["purge_listeners"]),
-            "health_check": wanted["health_check"],
+            "listeners": listeners,
+            "health_check": desired_health_check(wanted["health_check"], cur.get("health_check"), listeners),
             "attributes": wanted["attributes"],
             "tags": dict(sorted(desired_tags(cur.get("tags", {}), p["tags"], p["purge_tags"]).items())),
             "instances": desired_instances(cur.get("instances", []), refs["instances"], p["purge_instance_ids"]),
@@ -289,68 +292,94 @@ class ELBState:
         self.description = None
 
     def apply(self, after: Mapping[str, Any], refs: Mapping[str, Any]) -> None:
-        elb, name = self.elb, self.name
+        """Make the load balancer match ``after``, one part at a time (only what differs is called)."""
         created = not self.exists
         if created:
-            kwargs: dict[str, Any] = dict(
-                LoadBalancerName=name,
-                Scheme=after["scheme"],
-                Subnets=after["subnets"],
-                SecurityGroups=after["security_groups"],
-                Listeners=[listener_api(item) for item in after["listeners"]],
-            )
-            if after["tags"]:
-                kwargs["Tags"] = dict_to_tag_list(after["tags"])
-            try:
-                answer = elb.create_load_balancer(**kwargs)
-            except ClientError as exc:
-                self._refused(exc, after)
-                raise
-            self.module.on_failure(
-                f"delete the new load balancer '{name}'", lambda: elb.delete_load_balancer(LoadBalancerName=name)
-            )
-            # a new load balancer is what was just asked for (no need to read it back): the subnets, groups
-            # and listeners given, no policies or instances yet, the tags just given; its health check is
-            # configured below whatever AWS's default is, and so is every attribute this module manages.
-            # The load balancer is read once everything is applied.
-            self.description = {
-                "LoadBalancerName": name, "DNSName": (answer or {}).get("DNSName"), "Scheme": after["scheme"],
-                "Subnets": list(after["subnets"]), "SecurityGroups": list(after["security_groups"]),
-                "ListenerDescriptions": [{"Listener": listener_api(item), "PolicyNames": []}
-                                         for item in after["listeners"]],
-                "Policies": {}, "HealthCheck": None, "Instances": [],
-            }
-            self.attributes, self.tags, self.health = None, dict(after["tags"]), []
+            self._create(after)
         cur = self.view()
+        self._set_subnets(cur, after)
+        self._set_security_groups(cur, after)
+        self._apply_listeners(cur["listeners"], after["listeners"])
+        self._set_health_check(cur, after)
+        self._set_attributes({} if created else cur["attributes"], after)
+        self._set_tags(cur, after)
+        self._set_instances(cur, after)
+
+    def _create(self, after: Mapping[str, Any]) -> None:
+        elb, name = self.elb, self.name
+        kwargs: dict[str, Any] = dict(
+            LoadBalancerName=name,
+            Scheme=after["scheme"],
+            Subnets=after["subnets"],
+            SecurityGroups=after["security_groups"],
+            Listeners=[listener_api(item) for item in after["listeners"]],
+        )
+        if after["tags"]:
+            kwargs["Tags"] = dict_to_tag_list(after["tags"])
+        try:
+            answer = elb.create_load_balancer(**kwargs)
+        except ClientError as exc:
+            self._refused(exc, after)
+            raise
+        self.module.on_failure(
+            f"delete the new load balancer '{name}'", lambda: elb.delete_load_balancer(LoadBalancerName=name)
+        )
+        # a new load balancer is what was just asked for (no need to read it back): the subnets, groups
+        # and listeners given, no policies or instances yet, the tags just given, the health check AWS gives
+        # every new load balancer; every attribute this module manages is set below.
+        # The load balancer is read once everything is applied.
+        default = aws_default_health_check(after["listeners"])
+        self.description = {
+            "LoadBalancerName": name, "DNSName": (answer or {}).get("DNSName"), "Scheme": after["scheme"],
+            "Subnets": list(after["subnets"]), "SecurityGroups": list(after["security_groups"]),
+            "ListenerDescriptions": [{"Listener": listener_api(item), "PolicyNames": []}
+                                     for item in after["listeners"]],
+            "Policies": {}, "HealthCheck": health_check_api(default) if default else None, "Instances": [],
+        }
+        self.attributes, self.tags, self.health = None, dict(after["tags"]), []
+
+    def _set_subnets(self, cur: Mapping[str, Any], after: Mapping[str, Any]) -> None:
         attach = sorted(set(after["subnets"]) - set(cur["subnets"]))
         detach = sorted(set(cur["subnets"]) - set(after["subnets"]))
         if attach:
-            elb.attach_load_balancer_to_subnets(LoadBalancerName=name, Subnets=attach)
+            self.elb.attach_load_balancer_to_subnets(LoadBalancerName=self.name, Subnets=attach)
         if detach:
-            elb.detach_load_balancer_from_subnets(LoadBalancerName=name, Subnets=detach)
+            self.elb.detach_load_balancer_from_subnets(LoadBalancerName=self.name, Subnets=detach)
+
+    def _set_security_groups(self, cur: Mapping[str, Any], after: Mapping[str, Any]) -> None:
         if after["security_groups"] != cur["security_groups"]:
-            elb.apply_security_groups_to_load_balancer(LoadBalancerName=name, SecurityGroups=after["security_groups"])
-        self._apply_listeners(cur["listeners"], after["listeners"])
-        if after["health_check"] != cur["health_check"]:
-            elb.configure_health_check(LoadBalancerName=name, HealthCheck=health_check_api(after["health_check"]))
-        changes = attributes_changes({} if created else cur["attributes"], after["attributes"])
+            self.elb.apply_security_groups_to_load_balancer(LoadBalancerName=self.name,
+                                                            SecurityGroups=after["security_groups"])
+
+    def _set_health_check(self, cur: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+        if after["health_check"] is not None and after["health_check"] != cur["health_check"]:
+            self.elb.configure_health_check(LoadBalancerName=self.name,
+                                            HealthCheck=health_check_api(after["health_check"]))
+
+    def _set_attributes(self, current: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+        changes = attributes_changes(current, after["attributes"])
         if changes:
-            answer = elb.modify_load_balancer_attributes(LoadBalancerName=name, LoadBalancerAttributes=changes)
+            answer = self.elb.modify_load_balancer_attributes(LoadBalancerName=self.name,
+                                                              LoadBalancerAttributes=changes)
             self.applied_attributes = (answer or {}).get("LoadBalancerAttributes") or None
+
+    def _set_tags(self, cur: Mapping[str, Any], after: Mapping[str, Any]) -> None:
         to_set, to_remove = compare_tags(cur["tags"], after["tags"], purge=True)
         if to_set:
-            elb.add_tags(LoadBalancerNames=[name], Tags=dict_to_tag_list(to_set))
+            self.elb.add_tags(LoadBalancerNames=[self.name], Tags=dict_to_tag_list(to_set))
         if to_remove:
-            elb.remove_tags(LoadBalancerNames=[name], Tags=[{"Key": k} for k in to_remove])
+            self.elb.remove_tags(LoadBalancerNames=[self.name], Tags=[{"Key": k} for k in to_remove])
+
+    def _set_instances(self, cur: Mapping[str, Any], after: Mapping[str, Any]) -> None:
         register = sorted(set(after["instances"]) - set(cur["instances"]))
         deregister = sorted(set(cur["instances"]) - set(after["instances"]))
         if register:
-            elb.register_instances_with_load_balancer(
-                LoadBalancerName=name, Instances=[{"InstanceId": i} for i in register]
+            self.elb.register_instances_with_load_balancer(
+                LoadBalancerName=self.name, Instances=[{"InstanceId": i} for i in register]
             )
         if deregister:
-            elb.deregister_instances_from_load_balancer(
-                LoadBalancerName=name, Instances=[{"InstanceId": i} for i in deregister]
+            self.elb.deregister_instances_from_load_balancer(
+                LoadBalancerName=self.name, Instances=[{"InstanceId": i} for i in deregister]
             )
 
     def _refused(self, exc: ClientError, after: Mapping[str, Any]) -> None:

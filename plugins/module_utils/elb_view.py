@@ -39,10 +39,10 @@ def _check_range(param: str, value: Any, low: int, high: int) -> None:
 
 # -- health check --------------------------------------------------------------------------
 def parse_health_check_target(target: str) -> tuple[str, int, str | None]:
-    """``HTTP:80/index.html`` -> ("HTTP", 80, "/index.html"); ``TCP:22`` -> ("TCP", 22, None)."""
+    """``HTTP:80/health`` -> ("HTTP", 80, "/health"); ``TCP:22`` -> ("TCP", 22, None)."""
     param = "health_check.target"
     hint = (
-        "write PROTOCOL:PORT/path for HTTP/HTTPS (e.g. HTTP:80/index.html) or PROTOCOL:PORT for TCP/SSL (e.g. TCP:80)"
+        "write PROTOCOL:PORT/path for HTTP/HTTPS (e.g. HTTP:80/health) or PROTOCOL:PORT for TCP/SSL (e.g. TCP:80)"
     )
     match = _TARGET_RE.match(str(target or "").strip())
     if not match:
@@ -53,7 +53,7 @@ def parse_health_check_target(target: str) -> tuple[str, int, str | None]:
     if not 1 <= port <= 65535:
         raise ParamError(param, f"port {port} is out of range 1-65535")
     if protocol in HTTP_LAYER and not path:
-        raise ParamError(param, f"an {protocol} target needs a ping path, e.g. {protocol}:{port}/index.html")
+        raise ParamError(param, f"an {protocol} target needs a ping path, e.g. {protocol}:{port}/health")
     if protocol in TCP_LAYER and path:
         raise ParamError(param, f"a {protocol} target takes no path; use {protocol}:{port}")
     if len(str(target)) > 1024:
@@ -61,26 +61,48 @@ def parse_health_check_target(target: str) -> tuple[str, int, str | None]:
     return protocol, port, path
 
 
-def normalise_health_check(hc: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate the ``health_check`` option and return its comparable view."""
-    protocol, port, path = parse_health_check_target(hc["target"])
-    _check_range("health_check.timeout", hc["timeout"], 2, 60)
-    _check_range("health_check.interval", hc["interval"], 5, 300)
-    if int(hc["timeout"]) >= int(hc["interval"]):
+# What CreateLoadBalancer gives a load balancer that names no health check (Elastic Load Balancing API
+# reference, HealthCheck): TCP on the first listener's instance port with these times and thresholds.
+AWS_HEALTH_CHECK_TIMES = {"timeout": 5, "interval": 30, "unhealthy_threshold": 2, "healthy_threshold": 10}
+HEALTH_CHECK_RANGES = {"timeout": (2, 60), "interval": (5, 300), "unhealthy_threshold": (2, 10),
+                       "healthy_threshold": (2, 10)}
+
+
+def normalise_health_check(hc: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Validate the fields of the ``health_check`` option that are set; None when it is unset."""
+    if hc is None:
+        return None
+    given = {k: int(v) for k, v in hc.items() if k != "target" and v is not None}
+    for key, (low, high) in HEALTH_CHECK_RANGES.items():
+        if key in given:
+            _check_range(f"health_check.{key}", given[key], low, high)
+    if hc.get("target") is not None:
+        protocol, port, path = parse_health_check_target(hc["target"])
+        given["target"] = f"{protocol}:{port}{path or ''}"
+    return given
+
+
+def desired_health_check(given: Mapping[str, Any] | None, current: Mapping[str, Any] | None,
+                         listeners: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The health check wanted: the fields given over the current ones (AWS's default for a new load
+    balancer); unset, the current one stays."""
+    base = current or aws_default_health_check(listeners)
+    if given is None or base is None:
+        return dict(base) if base else None
+    merged = {**base, **given}
+    if merged["timeout"] >= merged["interval"]:
         raise ParamError(
             "health_check.timeout",
             f"must be less than health_check.interval "
-            f"({hc['timeout']} >= {hc['interval']}); lower the timeout or raise the interval",
+            f"({merged['timeout']} >= {merged['interval']}); lower the timeout or raise the interval",
         )
-    _check_range("health_check.unhealthy_threshold", hc["unhealthy_threshold"], 2, 10)
-    _check_range("health_check.healthy_threshold", hc["healthy_threshold"], 2, 10)
-    return {
-        "target": f"{protocol}:{port}{path or ''}",
-        "timeout": int(hc["timeout"]),
-        "interval": int(hc["interval"]),
-        "unhealthy_threshold": int(hc["unhealthy_threshold"]),
-        "healthy_threshold": int(hc["healthy_threshold"]),
-    }
+    return merged
+
+
+def aws_default_health_check(listeners: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    if not listeners:
+        return None
+    return {"target": f"TCP:{listeners[0]['instance_port']}", **AWS_HEALTH_CHECK_TIMES}
 
 
 def health_check_view(hc: Mapping[str, Any] | None) -> dict[str, Any] | None:

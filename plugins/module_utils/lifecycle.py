@@ -75,6 +75,10 @@ class AWSResource:
         name = self.params.get("name")
         return f"{self.WHAT} '{name}'" if name else self.WHAT
 
+    def exists(self, current: Any) -> bool:
+        """Whether ``current`` (what ``read`` returned) is a resource that exists."""
+        return current is not None
+
     def validate(self) -> None:
         """Check what the argument rules cannot express; raise ParamError (no API call)."""
 
@@ -110,22 +114,26 @@ class AWSResource:
 
     def state_absent(self, current: Any) -> None:
         before = self.view(current)
-        if current is not None and not self.module.check_mode:
+        if self.exists(current) and not self.module.check_mode:
             with self.module.aws_errors(f"delete {self.label()}"):
                 self.delete(current)
         self.module.exit(before=before, after={}, **self.result(current, {}, None))
 
     # -- helpers ----------------------------------------------------------------------------------
-    def converge(self, current: Any, before: Any, after: Any) -> None:
-        """Apply when ``before != after`` (unless check mode), then exit with changed and the diff."""
+    def converge(self, current: Any, before: Any, after: Any, unseen: bool = False) -> None:
+        """Apply when ``before != after`` (unless check mode), then exit with changed and the diff.
+
+        ``unseen``: a change the views do not show (e.g. old versions to delete) is due as well.
+        """
         final = None
-        if before != after and not self.module.check_mode:
-            verb = "update" if current is not None else "create"
+        changed = before != after or unseen
+        if changed and not self.module.check_mode:
+            verb = "update" if self.exists(current) else "create"
             with self.module.aws_errors(f"{verb} {self.label()}"):
                 final = self.apply(current, after)
         with self.module.aws_errors(f"read {self.label()}"):
             extra = self.result(current, after, final)
-        self.module.exit(before=before, after=after, **extra)
+        self.module.exit(before=before, after=after, changed=changed, **extra)
 
 
 class AWSInfo(AWSResource):

@@ -12,6 +12,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.elb_state import ELBS
 from ansible_collections.webfleet.aws.plugins.module_utils.elb_view import (
     attributes_changes,
     attributes_view,
+    desired_health_check,
     desired_instances,
     desired_listeners,
     health_check_api,
@@ -84,7 +85,6 @@ def test_normalise_health_check_defaults_and_case() -> None:
         ({"timeout": 61, "interval": 300}, "health_check.timeout"),
         ({"interval": 4, "timeout": 2}, "health_check.interval"),
         ({"interval": 301}, "health_check.interval"),
-        ({"timeout": 30, "interval": 30}, "health_check.timeout"),
         ({"unhealthy_threshold": 1}, "health_check.unhealthy_threshold"),
         ({"healthy_threshold": 11}, "health_check.healthy_threshold"),
     ],
@@ -93,6 +93,29 @@ def test_normalise_health_check_ranges(change: dict, param: str) -> None:
     with pytest.raises(ParamError) as err:
         normalise_health_check({**HC, **change})
     assert err.value.param == param
+
+
+LISTENERS = [{"protocol": "HTTP", "load_balancer_port": 80, "instance_port": 8080}]
+
+
+def test_desired_health_check_fields_over_current_or_aws_default() -> None:
+    # unset: the current one stays; a new load balancer keeps what AWS gives it (TCP on the instance port)
+    assert desired_health_check(None, HC, LISTENERS) == HC
+    aws_default = {"target": "TCP:8080", "timeout": 5, "interval": 30, "unhealthy_threshold": 2,
+                   "healthy_threshold": 10}
+    assert desired_health_check(None, None, LISTENERS) == aws_default
+    assert desired_health_check(None, None, []) is None
+    # the fields given replace those of the current (or default) check, the others stay
+    given = normalise_health_check({"target": "http:80/health", "interval": 10})
+    assert desired_health_check(given, HC, LISTENERS) == {**HC, "target": "HTTP:80/health", "interval": 10}
+    assert desired_health_check(given, None, LISTENERS) == {**aws_default, "target": "HTTP:80/health",
+                                                            "interval": 10}
+
+
+def test_desired_health_check_timeout_below_interval() -> None:
+    with pytest.raises(ParamError) as err:
+        desired_health_check({"timeout": 30}, HC, LISTENERS)
+    assert err.value.param == "health_check.timeout"
 
 
 def test_health_check_view_round_trip() -> None:

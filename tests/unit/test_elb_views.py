@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
 from ansible_collections.webfleet.aws.plugins.module_utils.elb_view import (
     attributes_view,
+    desired_health_check,
     listener_view,
     normalise_health_check,
     normalise_stickiness,
@@ -72,7 +73,7 @@ HC = {"target": "TCP:80", "timeout": 5, "interval": 30, "unhealthy_threshold": 2
 ])
 def test_health_check_bounds(change: dict, param: str, problem: str) -> None:
     with pytest.raises(ParamError) as exc:
-        normalise_health_check({**HC, **change})
+        desired_health_check(normalise_health_check({**HC, **change}), HC, [])
     assert (exc.value.param, exc.value.problem) == (param, problem)
 
 
