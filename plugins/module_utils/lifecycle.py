@@ -106,6 +106,10 @@ class AWSResource:
         """Extra return values; ``final`` is what ``apply`` returned (None when it did not run)."""
         return {}
 
+    def reported_after(self, desired: Any, final: Any) -> Any:
+        """What the diff shows as ``after``: the desired view, unless AWS made up part of it (e.g. a key)."""
+        return desired
+
     # -- state handlers -------------------------------------------------------------------------
     def state_present(self, current: Any) -> None:
         with self.module.aws_errors(f"work out the desired {self.label()}"):
@@ -133,7 +137,7 @@ class AWSResource:
                 final = self.apply(current, after)
         with self.module.aws_errors(f"read {self.label()}"):
             extra = self.result(current, after, final)
-        self.module.exit(before=before, after=after, changed=changed, **extra)
+        self.module.exit(before=before, after=self.reported_after(after, final), changed=changed, **extra)
 
 
 class AWSInfo(AWSResource):
