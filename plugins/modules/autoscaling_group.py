@@ -164,15 +164,15 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: nginx-asg behind the classic load balancer
+- name: web-asg behind the classic load balancer
   webfleet.aws.autoscaling_group:
-    name: nginx-asg
+    name: web-asg
     launch_template: {name: nginx-lt, version: $Latest}
     min_size: 1
     max_size: 3
     desired_capacity: 1
     vpc_zone_identifier: "{{ subnet_ids }}"
-    load_balancers: [nginx-lb]
+    load_balancers: [web-lb]
     health_check_type: EC2
     health_check_grace_period: 5
     notification:
@@ -182,7 +182,7 @@ EXAMPLES = r"""
 
 - name: Delete the group and its instances
   webfleet.aws.autoscaling_group:
-    name: nginx-asg
+    name: web-asg
     state: absent
 """
 

@@ -49,7 +49,7 @@ options:
 EXAMPLES = r"""
 - name: Wait until the scale-out has two instances in service
   webfleet.aws.autoscaling_group_info:
-    name: nginx-asg
+    name: web-asg
     wait_for:
       desired_capacity: 2
       in_service: 2

@@ -82,10 +82,10 @@ EXAMPLES = r"""
     state: present
     wait_timeout: 300
 
-- name: Register an instance with nginx-lb without waiting for the health check
+- name: Register an instance with web-lb without waiting for the health check
   webfleet.aws.elb_instance:
     instance_id: i-0123456789abcdef0
-    load_balancers: [nginx-lb]
+    load_balancers: [web-lb]
     wait: false
 """
 
@@ -98,7 +98,7 @@ load_balancers:
   returned: always
   type: list
   elements: str
-  sample: [nginx-lb]
+  sample: [web-lb]
 instance_health:
   description:
     - Health of the instance per load balancer, as DescribeInstanceHealth last reported it (after the wait).
@@ -106,7 +106,7 @@ instance_health:
       longer lists the instance (deregistration finished).
   returned: always
   type: dict
-  sample: {nginx-lb: {state: InService, reason_code: N/A, description: N/A}}
+  sample: {web-lb: {state: InService, reason_code: N/A, description: N/A}}
 waited:
   description:
     - Seconds spent waiting (0 without O(wait), in check mode with a change, or when nothing had to be waited for).

@@ -115,7 +115,7 @@ EXAMPLES = r"""
 
 - name: The group uses it by its generated name
   webfleet.aws.autoscaling_group:
-    name: nginx-asg
+    name: web-asg
     launch_config_name: "{{ lc.name }}"
     vpc_zone_identifier: "{{ subnet_ids }}"
 

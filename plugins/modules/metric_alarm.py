@@ -42,7 +42,7 @@ options:
     description: A percentile statistic such as C(p99) instead of O(statistic).
     type: str
   dimensions:
-    description: "Dimensions of the metric, for example C({AutoScalingGroupName: nginx-asg})."
+    description: "Dimensions of the metric, for example C({AutoScalingGroupName: web-asg})."
     type: dict
   period:
     description: Seconds per evaluated period; 10, 30 or a multiple of 60.
@@ -103,7 +103,7 @@ EXAMPLES = r"""
   webfleet.aws.metric_alarm:
     name: nginx-cpu-high
     dimensions:
-      AutoScalingGroupName: nginx-asg
+      AutoScalingGroupName: web-asg
     threshold: 80
     comparison_operator: GreaterThanOrEqualToThreshold
     alarm_actions:
@@ -114,7 +114,7 @@ EXAMPLES = r"""
   webfleet.aws.metric_alarm:
     name: nginx-cpu-low
     dimensions:
-      AutoScalingGroupName: nginx-asg
+      AutoScalingGroupName: web-asg
     threshold: 20
     comparison_operator: LessThanOrEqualToThreshold
     alarm_actions: ["{{ scale_in.policy_arn }}"]

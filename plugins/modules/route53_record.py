@@ -115,7 +115,7 @@ record:
   description: The record set as compared (name with trailing dot, type, ttl and values, or alias).
   returned: always
   type: dict
-  sample: {name: www.example.com., type: A, alias: {dns_name: nginx-lb-1.eu-west-1.elb.amazonaws.com.,
+  sample: {name: www.example.com., type: A, alias: {dns_name: web-lb-1.eu-west-1.elb.amazonaws.com.,
            hosted_zone_id: Z32O12XQLNTSW2, evaluate_target_health: false}}
 zone_id:
   description: Id of the zone (no prefix).

@@ -110,7 +110,7 @@ EXAMPLES = r"""
 - name: Scale out by one instance when the CPU alarm (>= 80 %) fires (80 <= CPU < +inf)
   webfleet.aws.scaling_policy:
     name: nginx-scale-out
-    auto_scaling_group: nginx-asg
+    auto_scaling_group: web-asg
     step_adjustments:
       - lower_bound: 0
         scaling_adjustment: 1
@@ -120,7 +120,7 @@ EXAMPLES = r"""
 - name: Scale in by one instance when the low-CPU alarm (<= 20 %) fires (-inf < CPU <= 20)
   webfleet.aws.scaling_policy:
     name: nginx-scale-in
-    auto_scaling_group: nginx-asg
+    auto_scaling_group: web-asg
     step_adjustments:
       - upper_bound: 0
         scaling_adjustment: -1
@@ -128,7 +128,7 @@ EXAMPLES = r"""
 - name: Keep the average CPU at 50 %
   webfleet.aws.scaling_policy:
     name: nginx-cpu-50
-    auto_scaling_group: nginx-asg
+    auto_scaling_group: web-asg
     policy_type: TargetTrackingScaling
     target_tracking:
       predefined_metric: ASGAverageCPUUtilization

@@ -121,7 +121,7 @@ options:
 EXAMPLES = r"""
 - name: Load balancer group, HTTP from anywhere
   webfleet.aws.security_group:
-    name: nginx-lb-secure
+    name: web-lb-sg
     description: nginx load balancer
     rules:
       - {proto: tcp, ports: 80, cidr_ip: 0.0.0.0/0}
@@ -131,7 +131,7 @@ EXAMPLES = r"""
     name: aws-ec2-secure
     description: nginx instances
     rules:
-      - {proto: tcp, ports: 80, group_name: nginx-lb-secure, rule_desc: from the LB}
+      - {proto: tcp, ports: 80, group_name: web-lb-sg, rule_desc: from the LB}
       - {proto: tcp, ports: 22, cidr_ip: "{{ admin_cidr }}"}
     tags:
       Project: webfleet

@@ -61,7 +61,7 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Topic told of the Auto Scaling group's launches and terminations
   webfleet.aws.sns_topic:
-    name: nginx-asg-events
+    name: web-asg-events
     display_name: nginx ASG
     subscriptions:
       - protocol: email
@@ -71,7 +71,7 @@ EXAMPLES = r"""
 
 - name: Remove the topic
   webfleet.aws.sns_topic:
-    name: nginx-asg-events
+    name: web-asg-events
     state: absent
 """
 
@@ -80,7 +80,7 @@ topic_arn:
   description: ARN of the topic (absent in check mode before the topic exists, and after a delete).
   returned: state=present
   type: str
-  sample: arn:aws:sns:eu-west-1:123456789012:nginx-asg-events
+  sample: arn:aws:sns:eu-west-1:123456789012:web-asg-events
 topic:
   description: The topic.
   returned: state=present
