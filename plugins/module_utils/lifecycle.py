@@ -28,6 +28,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Sequence
 
+from ansible.module_utils.common.validation import (
+    check_required_if,
+    check_required_one_of,
+    check_required_together,
+)
+
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule
 
 
@@ -59,7 +65,24 @@ class AWSResource:
     @classmethod
     def run(cls) -> None:
         """The whole module: build it, then validate, read and dispatch on ``state``."""
-        cls(cls.build_module()).main()
+        resource = cls(cls.build_module())
+        resource.check_declared_rules()
+        resource.main()
+
+    def check_declared_rules(self) -> None:
+        """The required_* rules again, with options given as null counted as absent.
+
+        Ansible counts an option written as ``null`` (e.g. from an unset variable) as given, so
+        ``image_id: null`` would pass ``required_if``; this check fails it with Ansible's own message.
+        (MUTUALLY_EXCLUSIVE is not declared for pairs a playbook may give as null: Ansible would refuse them.)
+        """
+        given = {k: v for k, v in self.params.items() if v is not None}
+        try:
+            check_required_one_of([list(r) for r in self.REQUIRED_ONE_OF], given)
+            check_required_together([list(r) for r in self.REQUIRED_TOGETHER], given)
+            check_required_if([list(r) for r in self.REQUIRED_IF], given)
+        except TypeError as exc:
+            self.module.fail(str(exc))
 
     def main(self) -> None:
         with self.module.aws_errors(f"check the options of {self.label()}"):

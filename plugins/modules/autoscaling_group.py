@@ -333,7 +333,6 @@ def lb_in_service(module: AWSModule, group: dict[str, Any]) -> int:
 
 class AutoScalingGroup(AWSResource):
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    MUTUALLY_EXCLUSIVE = [("launch_template", "launch_config_name")]
     WHAT = "Auto Scaling group"
 
     def label(self) -> str:
@@ -347,6 +346,10 @@ class AutoScalingGroup(AWSResource):
             raise ParamError("wait_timeout", "must be 0 or more seconds")
         if p["state"] == "absent":
             return
+        # not declared as mutually_exclusive: Ansible counts an option given as null there, and
+        # "launch_template: null" next to launch_config_name is how a playbook switches a group over
+        if p["launch_template"] and p["launch_config_name"]:
+            raise ParamError("launch_template", "give launch_template or launch_config_name, not both")
         lt = p["launch_template"]
         if lt and not re.match(r"^(\$Latest|\$Default|[1-9]\d*)$", lt["version"]):
             raise ParamError("launch_template.version", f"'{lt['version']}' must be $Latest, $Default or a number")

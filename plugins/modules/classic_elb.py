@@ -294,7 +294,6 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
 
 class ClassicELB(AWSResource):
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    MUTUALLY_EXCLUSIVE = [("subnets", "zones")]
     WHAT = "load balancer"
 
     def validate(self) -> None:
@@ -305,6 +304,9 @@ class ClassicELB(AWSResource):
                 "name",
                 f"'{p['name']}' is invalid; use 1-32 letters, digits and hyphens, not starting or ending with a hyphen",
             )
+        # not declared as mutually_exclusive: Ansible would count an option given as null
+        if p["subnets"] is not None and p["zones"] is not None:
+            raise ParamError("zones", "give either subnets or zones, not both")
         for opt in ("subnets", "zones"):
             if p[opt] is not None and not p[opt]:
                 raise ParamError(opt, "must not be empty; list at least one, or leave it unset")

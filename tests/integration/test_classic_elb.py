@@ -282,6 +282,7 @@ BAD_INPUT = [
         "listeners[0].ssl_certificate_id",
         "certificate",
     ),
+    ("subnets-and-zones", {"subnets": ["subnet-0123456789abcdef0"], "zones": ["us-east-1a"]}, "zones", "not both"),
     ("draining-timeout", {"connection_draining": {"timeout": 4000}}, "connection_draining.timeout", "3600"),
     ("idle-timeout", {"idle_timeout": 0}, "idle_timeout", "4000"),
     ("bad-name", {"name": "nginx_lb"}, "name", "nginx_lb"),
@@ -463,11 +464,12 @@ def test_defaults_are_aws_own(ansible: Any, aws: Any) -> None:
 
 
 def test_declared_rules(ansible: Any, aws: Any) -> None:
-    """Rules declared in the argument spec: Ansible fails before any call, naming the options."""
-    both, no_name = ansible.run_tasks([
-        task(name=NAME, subnets=["subnet-0123456789abcdef0"], zones=["us-east-1a"]),
+    """name is declared required: Ansible fails before any call; an option given as null counts as unset."""
+    no_name, null_zones = ansible.run_tasks([
         task(listeners=LAB["listeners"]),
+        # zones given as null is not "given": no clash with subnets
+        task(name=NAME, subnets=["subnet-0123456789abcdef0"], zones=None, state="absent"),
     ])
-    assert both["msg"] == "parameters are mutually exclusive: subnets|zones", both
+    assert null_zones["changed"] is False and not null_zones.get("failed"), null_zones
     assert no_name["msg"] == "missing required arguments: name", no_name
     assert describe(aws) is None

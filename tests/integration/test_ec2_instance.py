@@ -113,8 +113,9 @@ def test_bad_input(aws, ansible, args, param):
 
 def test_declared_rules(aws, ansible):
     """image_id is required to launch: Ansible's declared required_if fails before any call."""
-    res = ansible.run_tasks([{INST: {"name": "b"}}])[0]
-    assert res.get("failed") and res["msg"] == "state is present but all of the following are missing: image_id", res
+    for res in ansible.run_tasks([{INST: {"name": "b"}}, {INST: {"name": "b", "image_id": None}}]):
+        assert res.get("failed"), res
+        assert res["msg"] == "state is present but all of the following are missing: image_id", res
     assert live(aws.client("ec2")) == []
 
 

@@ -157,8 +157,10 @@ def test_bad_input(aws, ansible, args, param):
 
 def test_identity_rule_declared(aws, ansible):
     """Neither name nor group_id: Ansible's declared required_one_of fails before any call."""
-    res = sg(ansible, description="x")
-    assert res.get("failed") and res["msg"] == "one of the following is required: name, group_id", res
+    # given as null (an unset variable) counts as not given
+    nulls = {"description": "x", "name": None, "group_id": None}
+    for res in ansible.run_tasks([{SG: {"description": "x"}}, {SG: nulls}]):
+        assert res.get("failed") and res["msg"] == "one of the following is required: name, group_id", res
     assert groups(aws) == []
 
 

@@ -51,8 +51,8 @@ def test_module_uses_the_lifecycle(path: Path) -> None:
     assert resources, f"{path.name}: no AWSResource/AWSInfo subclass"
     [main] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main"]
     assert len(main.body) <= 3, f"{path.name}: main() has {len(main.body)} statements"
-    assert any(isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "ARGUMENT_SPEC"
-               or isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "ARGUMENT_SPEC" for t in n.targets)
+    assert any((isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "ARGUMENT_SPEC")
+               or (isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "ARGUMENT_SPEC" for t in n.targets))
                for n in tree.body), f"{path.name}: no module-level ARGUMENT_SPEC"
 
 
