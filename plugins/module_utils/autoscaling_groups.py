@@ -151,7 +151,9 @@ def desired_group_view(params: Mapping[str, Any], current: Mapping[str, Any], lt
         launch_template, lc_name = None, params["launch_config_name"]
     else:
         launch_template, lc_name = cur.get("launch_template"), cur.get("launch_config_name")
-    min_size, max_size = params["min_size"], params["max_size"]
+    # unset: the group keeps its own (a new group is given both: AWS has no default)
+    min_size = params["min_size"] if params["min_size"] is not None else cur.get("min_size")
+    max_size = params["max_size"] if params["max_size"] is not None else cur.get("max_size")
     desired = params.get("desired_capacity")
     if desired is None:  # keep the current capacity (1 for a new group), inside the new bounds
         desired = min(max(cur.get("desired_capacity", 1), min_size), max_size)

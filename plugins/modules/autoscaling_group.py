@@ -44,13 +44,13 @@ options:
     description: Name of the launch configuration instances start from.
     type: str
   min_size:
-    description: Minimum number of instances.
+    description:
+      - Minimum number of instances. Required to create a group (AWS has no default); unset keeps the current one.
     type: int
-    default: 1
   max_size:
-    description: Maximum number of instances.
+    description:
+      - Maximum number of instances. Required to create a group (AWS has no default); unset keeps the current one.
     type: int
-    default: 3
   desired_capacity:
     description:
       - Number of instances wanted. Unset keeps the current number (1 for a new group), kept inside min/max.
@@ -234,8 +234,8 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
         name=dict(type="str"), id=dict(type="str"), version=dict(type="str", default="$Default")),
         required_one_of=[("name", "id")], mutually_exclusive=[("name", "id")]),
     launch_config_name=dict(type="str"),
-    min_size=dict(type="int", default=1),
-    max_size=dict(type="int", default=3),
+    min_size=dict(type="int"),
+    max_size=dict(type="int"),
     desired_capacity=dict(type="int"),
     vpc_zone_identifier=dict(type="list", elements="str"),
     load_balancers=dict(type="list", elements="str"),
@@ -274,6 +274,9 @@ def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[
         module.fail_param("launch_template", "a new group needs launch_template or launch_config_name")
     if not current and not p["vpc_zone_identifier"]:
         module.fail_param("vpc_zone_identifier", "a new group needs the subnet ids its instances go in")
+    for size in ("min_size", "max_size"):
+        if not current and p[size] is None:
+            module.fail_param(size, "a new group needs min_size and max_size (AWS has no default)")
     current = current or {}
     with module.aws_errors("look up the resources the group names"):
         subnets = set(p["vpc_zone_identifier"] or ())
@@ -415,6 +418,9 @@ class AutoScalingGroup(AWSResource):
         check_topic(self.module, note)
         before = group_view(group, note)
         after = desired_group_view(p, before, self.template.get("LaunchTemplateId"))
+        problem = check_sizes(after["min_size"], after["max_size"], after["desired_capacity"])
+        if problem:  # a size given against the ones the group keeps
+            self.module.fail_param(*problem)
         self.refresh = self.planned_refresh(group, after)
         self.before, self.waited = before, 0.0
         self.converge(group, before, after, unseen=bool(self.refresh))

@@ -38,7 +38,7 @@ def task(**params: Any) -> dict[str, Any]:
 
 
 def args(w: dict[str, Any], **over: Any) -> dict[str, Any]:
-    base = {"name": NAME, "launch_template": {"name": "nginx-lt", "version": "$Latest"},
+    base = {"name": NAME, "launch_template": {"name": "nginx-lt", "version": "$Latest"}, "min_size": 1, "max_size": 3,
             "vpc_zone_identifier": w["subnets"], "load_balancers": ["nginx-lb"],
             "tags": {"Name": "nginx", "team": "web"}}
     base.update(over)
@@ -198,6 +198,7 @@ BAD = [
     ({"launch_template": {"name": "nginx-lt", "version": "7"}}, "launch_template.version"),
     ({"launch_template": None, "launch_config_name": "no-such-lc"}, "launch_config_name"),
     ({"launch_config_name": "nginx-lc-1"}, "launch_template"),  # both given
+    ({"min_size": None}, "min_size"),  # a new group: AWS has no default size
     ({"health_check_grace_period": -1}, "health_check_grace_period"),
     ({"notification": {"topic_arn": "arn:aws:sns:us-east-1:123456789012:nginx-events",
                        "types": ["autoscaling:EC2_INSTANCE_REBOOT"]}}, "notification.types"),

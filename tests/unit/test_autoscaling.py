@@ -210,6 +210,14 @@ def test_group_desired_omitted_keeps_current_within_bounds() -> None:
     assert desired_group_view(PARAMS, {}, "lt-1")["desired_capacity"] == 1  # new group
 
 
+def test_group_sizes_omitted_keep_current() -> None:
+    """min_size/max_size have no default (AWS has none): unset, the group keeps its own."""
+    cur = dict(group_view(GROUP), min_size=2, max_size=5)
+    want = desired_group_view(dict(PARAMS, min_size=None, max_size=None), cur, "lt-1")
+    assert (want["min_size"], want["max_size"]) == (2, 5)
+    assert "MinSize" not in update_arguments(cur, want) and "MaxSize" not in update_arguments(cur, want)
+
+
 def test_group_update_arguments() -> None:
     cur = group_view(GROUP)
     want = desired_group_view(dict(PARAMS, max_size=4, launch_template={"name": "x", "version": "2"},
