@@ -7,7 +7,7 @@ from __future__ import annotations
 class ModuleDocFragment:
     """Instance-definition options launch_template and launch_config document the same way.
 
-    Their argument specs come from ``module_utils.autoscaling.instance_argument_spec``. The options
+    Their argument specs come from ``module_utils.instance_options.instance_argument_spec``. The options
     whose meaning differs between the two APIs (user_data, monitoring, metadata_options,
     block_device_mappings and the security groups) stay documented in each module.
     """

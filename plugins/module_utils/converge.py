@@ -27,6 +27,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code, error_message
+
 # read(operation, **params) -> the operation's answer (the same retrying client)
 Read = Callable[..., Any]
 Adopt = Callable[[Read, Mapping[str, Any]], "dict[str, Any] | None"]
@@ -58,8 +60,6 @@ def converged_answer(service: str, operation: str, params: Mapping[str, Any], ex
                      read: Read) -> dict[str, Any] | None:
     """The answer of a call whose retry failed with ``exc`` although an earlier try of it may have
     been done; None when ``exc`` does not say so or what is there does not match."""
-    from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code, error_message
-
     rule = CONVERGENCES.get((service, operation))
     if rule is None or error_code(exc) not in rule.codes or rule.message not in error_message(exc):
         return None

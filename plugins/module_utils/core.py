@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The module side of the shared AWS core.
 
-A module built on :class:`AWSModule` reads as
+Modules do not use :class:`AWSModule` directly: :mod:`lifecycle`'s ``AWSResource`` builds it and runs
+these steps in this order once for all of them. A module built on :class:`AWSModule` reads as
 "validate -> read current -> compare with desired -> change (unless check mode) -> return":
 
     module = AWSModule(argument_spec=dict(name=dict(required=True), ...))

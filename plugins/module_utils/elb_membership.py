@@ -17,7 +17,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none
-from ansible_collections.webfleet.aws.plugins.module_utils.elb import NOT_FOUND_CODES, valid_name
+from ansible_collections.webfleet.aws.plugins.module_utils.elb_state import NOT_FOUND_CODES
+from ansible_collections.webfleet.aws.plugins.module_utils.elb_view import valid_name
 
 IN_SERVICE = "InService"
 INSTANCE_ID_RE = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")

@@ -68,7 +68,7 @@ def ssh_cidr_problem(values: Any, allow_wide: bool = False) -> str:
 
 
 def ssh_sources(entries: Iterable[Any]) -> List[str]:
-    """The CIDR sources of normalized rule entries ``(proto, from, to, kind, source)`` (module_utils.ec2)
+    """The CIDR sources of normalized rule entries ``(proto, from, to, kind, source)`` (module_utils.security_groups)
     that open TCP port 22: tcp with 22 in its range, or every protocol (-1)."""
     out = []
     for proto, start, end, kind, source in entries:

@@ -48,3 +48,20 @@ def desired_tags(current: Mapping[str, str], desired: Mapping[str, Any] | None, 
     result = {k: v for k, v in current.items() if k not in to_remove}
     result.update(to_set)
     return result
+
+
+def apply_tags(client: Any, resource_ids: list[str], current: Mapping[str, str],
+               desired: Mapping[str, Any] | None, purge: bool) -> bool:
+    to_set, to_remove = compare_tags(current, desired, purge)
+    if to_set:
+        client.create_tags(Resources=resource_ids, Tags=dict_to_tag_list(to_set))
+    if to_remove:
+        client.delete_tags(Resources=resource_ids, Tags=[{"Key": k} for k in to_remove])
+    return bool(to_set or to_remove)
+
+
+def tag_specifications(resource_types: Iterable[str], tags: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    if not tags:
+        return []
+    tag_list = [{"Key": str(k), "Value": str(v)} for k, v in sorted(tags.items())]
+    return [{"ResourceType": rt, "Tags": tag_list} for rt in resource_types]

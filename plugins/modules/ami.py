@@ -99,15 +99,22 @@ waited:
 import re
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, is_not_found, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
+from ansible_collections.webfleet.aws.plugins.module_utils.core import (
+    AWSError,
+    AWSModule,
+    ParamError,
+    is_not_found,
+    snake,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.images import find_image, image_snapshots
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
+from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
     apply_tags,
-    find_image,
-    image_snapshots,
+    desired_tags,
+    tag_list_to_dict,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
 
 NAME_RE = re.compile(r"^[A-Za-z0-9()\[\] ./\-'@_]{3,128}$")
 
@@ -117,24 +124,6 @@ def view(image: dict[str, Any] | None) -> dict[str, Any]:
         return {}
     return {"name": image.get("Name"), "description": image.get("Description") or "",
             "tags": tag_list_to_dict(image.get("Tags"))}
-
-
-def validate(module: AWSModule) -> None:
-    p = module.params
-    if p["state"] == "present" and not p["name"] and not p["image_id"]:
-        module.fail_param("name", "required to create or find an image")
-    if p["state"] == "absent" and not p["name"] and not p["image_id"]:
-        module.fail_param("image_id", "give image_id or name of the image to deregister")
-    if p["name"] and not NAME_RE.match(p["name"]):
-        module.fail_param("name", f"'{p['name']}' must be 3-128 letters, digits, spaces or ()[]./-'@_")
-    if p["image_id"] and not p["image_id"].startswith("ami-"):
-        module.fail_param("image_id", f"'{p['image_id']}' is not an image id like ami-0123abcd")
-    if p["instance_id"] and not p["instance_id"].startswith("i-"):
-        module.fail_param("instance_id", f"'{p['instance_id']}' is not an instance id like i-0123abcd")
-    if p["description"] is not None and len(p["description"]) > 255:
-        module.fail_param("description", "must be at most 255 characters")
-    if p["wait_timeout"] < 0:
-        module.fail_param("wait_timeout", "must be 0 or more seconds")
 
 
 def wait_available(module: AWSModule, client: Any, image_id: str) -> tuple[dict[str, Any], float]:
@@ -150,79 +139,123 @@ def wait_available(module: AWSModule, client: Any, image_id: str) -> tuple[dict[
     return module.wait(probe, done, f"image {image_id} to become available", module.params["wait_timeout"])
 
 
-def absent(module: AWSModule, client: Any, image: dict[str, Any] | None) -> None:
-    if image is None:
-        module.exit(before={}, after={}, snapshot_ids=[], waited=0.0)
-    snapshots = image_snapshots(image) if module.params["delete_snapshots"] else []
-    if not module.check_mode:
-        with module.aws_errors(f"deregister image {image['ImageId']}"):
-            client.deregister_image(ImageId=image["ImageId"])
-            for snapshot_id in snapshots:
-                try:
-                    client.delete_snapshot(SnapshotId=snapshot_id)
-                except Exception as exc:  # an already deleted snapshot is what we want
-                    if not is_not_found(exc):
-                        raise
-    module.exit(before=view(image), after={}, image_id=image["ImageId"], snapshot_ids=snapshots, waited=0.0)
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str"), image_id=dict(type="str"), instance_id=dict(type="str"),
+    description=dict(type="str"), no_reboot=dict(type="bool", default=False),
+    tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=900),
+    delete_snapshots=dict(type="bool", default=True),
+)
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str"), image_id=dict(type="str"), instance_id=dict(type="str"),
-        description=dict(type="str"), no_reboot=dict(type="bool", default=False),
-        tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=900),
-        delete_snapshots=dict(type="bool", default=True),
-    ))
-    validate(module)
-    p = module.params
-    client = module.client("ec2")
-    with module.aws_errors(f"find image '{p['image_id'] or p['name']}'"):
-        image = find_image(client, p["image_id"], p["name"])
-    if p["state"] == "absent":
-        absent(module, client, image)
-    if image is None and p["image_id"]:
-        module.fail_param("image_id", f"image {p['image_id']} does not exist; give name and instance_id to create one")
-    before = view(image)
-    waited = 0.0
-    if image is not None:
+class Image(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_ONE_OF = [("name", "image_id")]
+    WHAT = "image"
+
+    def label(self) -> str:
+        return f"image '{self.params['image_id'] or self.params['name']}'"
+
+    def validate(self) -> None:
+        p = self.params
+        if p["name"] and not NAME_RE.match(p["name"]):
+            raise ParamError("name", f"'{p['name']}' must be 3-128 letters, digits, spaces or ()[]./-'@_")
+        if p["image_id"] and not p["image_id"].startswith("ami-"):
+            raise ParamError("image_id", f"'{p['image_id']}' is not an image id like ami-0123abcd")
+        if p["instance_id"] and not p["instance_id"].startswith("i-"):
+            raise ParamError("instance_id", f"'{p['instance_id']}' is not an instance id like i-0123abcd")
+        if p["description"] is not None and len(p["description"]) > 255:
+            raise ParamError("description", "must be at most 255 characters")
+        if p["wait_timeout"] < 0:
+            raise ParamError("wait_timeout", "must be 0 or more seconds")
+
+    def read(self) -> dict[str, Any] | None:
+        self.client = self.module.client("ec2")
+        return find_image(self.client, self.params["image_id"], self.params["name"])
+
+    def view(self, image: dict[str, Any] | None) -> dict[str, Any]:
+        return view(image)
+
+    def state_absent(self, image: dict[str, Any] | None) -> None:
+        if image is None:
+            self.module.exit(before={}, after={}, snapshot_ids=[], waited=0.0)
+        self.snapshots = image_snapshots(image) if self.params["delete_snapshots"] else []
+        super().state_absent(image)
+
+    def delete(self, image: dict[str, Any]) -> None:
+        self.client.deregister_image(ImageId=image["ImageId"])
+        for snapshot_id in self.snapshots:
+            try:
+                self.client.delete_snapshot(SnapshotId=snapshot_id)
+            except Exception as exc:  # an already deleted snapshot is what we want
+                if not is_not_found(exc):
+                    raise
+
+    def state_present(self, image: dict[str, Any] | None) -> None:
+        p = self.params
+        if image is None and p["image_id"]:
+            self.module.fail_param("image_id", f"image {p['image_id']} does not exist; give name and instance_id "
+                                               "to create one")
+        if image is None and not p["instance_id"]:
+            self.module.fail_param("instance_id", f"required to create image '{p['name']}' (no image of that name "
+                                                  "exists)")
+        if image is None:
+            with self.module.aws_errors(f"describe instance {p['instance_id']}"):
+                require_references(self.client, "instance_id", "instance", [p["instance_id"]])
+        self.waited = 0.0
+        self.converge(image, view(image), self.desired(image))
+
+    def desired(self, image: dict[str, Any] | None) -> dict[str, Any]:
+        p = self.params
+        if image is None:
+            return {"name": p["name"], "description": p["description"] or "", "tags": dict(p["tags"] or {})}
+        before = view(image)
         after = {**before, "tags": desired_tags(before["tags"], p["tags"], p["purge_tags"])}
         if p["description"] is not None:
             after["description"] = p["description"]
-        if before != after and not module.check_mode:
-            with module.aws_errors(f"update image {image['ImageId']}"):
-                if after["description"] != before["description"]:
-                    client.modify_image_attribute(ImageId=image["ImageId"], Description={"Value": after["description"]})
-                resources = [image["ImageId"], *image_snapshots(image)]
-                apply_tags(client, resources, before["tags"], p["tags"], p["purge_tags"])
-        if image.get("State") == "pending" and p["wait"] and not module.check_mode:
-            image, waited = wait_available(module, client, image["ImageId"])
-        with module.aws_errors(f"describe image {image['ImageId']}"):
-            image = client.describe_images(ImageIds=[image["ImageId"]])["Images"][0]
-        module.exit(before=before, after=after, image_id=image["ImageId"], image=snake(image),
-                    snapshot_ids=image_snapshots(image), waited=waited)
-    if not p["instance_id"]:
-        module.fail_param("instance_id", f"required to create image '{p['name']}' (no image of that name exists)")
-    with module.aws_errors(f"describe instance {p['instance_id']}"):
-        require_references(client, "instance_id", "instance", [p["instance_id"]])
-    after = {"name": p["name"], "description": p["description"] or "", "tags": dict(p["tags"] or {})}
-    if module.check_mode:
-        module.exit(before={}, after=after, image_id=None, image={}, snapshot_ids=[], waited=0.0)
-    with module.aws_errors(f"create image '{p['name']}' from {p['instance_id']}"):
+        return after
+
+    def apply(self, image: dict[str, Any] | None, after: dict[str, Any]) -> str:
+        p, client = self.params, self.client
+        if image is None:
+            return self._create()
+        before = view(image)
+        if after["description"] != before["description"]:
+            client.modify_image_attribute(ImageId=image["ImageId"], Description={"Value": after["description"]})
+        apply_tags(client, [image["ImageId"], *image_snapshots(image)], before["tags"], p["tags"], p["purge_tags"])
+        return image["ImageId"]
+
+    def _create(self) -> str:
+        p, client = self.params, self.client
         args: dict[str, Any] = {"InstanceId": p["instance_id"], "Name": p["name"], "NoReboot": p["no_reboot"]}
         if p["description"]:
             args["Description"] = p["description"]
         if p["tags"]:
             args["TagSpecifications"] = tag_specifications(["image", "snapshot"], p["tags"])
         image_id = client.create_image(**args)["ImageId"]
-        module.on_failure(f"deregister image {image_id} and delete its snapshots",
-                          lambda: undo_create(client, image_id))
+        self.module.on_failure(f"deregister image {image_id} and delete its snapshots",
+                               lambda: undo_create(client, image_id))
         if p["wait"]:
-            image, waited = wait_available(module, client, image_id)
-        image = client.describe_images(ImageIds=[image_id])["Images"][0]
-    module.exit(before={}, after=after, image_id=image_id, image=snake(image),
-                snapshot_ids=image_snapshots(image), waited=waited)
+            _, self.waited = wait_available(self.module, client, image_id)
+        return image_id
+
+    def result(self, image: dict[str, Any] | None, after: dict[str, Any], image_id: Any) -> dict[str, Any]:
+        p, client = self.params, self.client
+        if p["state"] == "absent":
+            return {"image_id": image["ImageId"], "snapshot_ids": self.snapshots, "waited": 0.0}
+        if image is None and image_id is None:  # check mode, nothing made
+            return {"image_id": None, "image": {}, "snapshot_ids": [], "waited": 0.0}
+        image_id = image_id or image["ImageId"]
+        if image is not None and image.get("State") == "pending" and p["wait"] and not self.module.check_mode:
+            _, self.waited = wait_available(self.module, client, image_id)
+        found = client.describe_images(ImageIds=[image_id])["Images"][0]
+        return {"image_id": image_id, "image": snake(found), "snapshot_ids": image_snapshots(found),
+                "waited": self.waited}
+
+
+def main() -> None:
+    Image.run()
 
 
 def undo_create(client: Any, image_id: str) -> None:

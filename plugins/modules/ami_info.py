@@ -83,51 +83,65 @@ image_id:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, ParamError, is_not_found, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSInfo
+
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    image_ids=dict(type="list", elements="str", default=[]), owners=dict(type="list", elements="str", default=[]),
+    name=dict(type="str"), architecture=dict(type="str", choices=["i386", "x86_64", "arm64", "x86_64_mac",
+                                                                  "arm64_mac"]),
+    filters=dict(type="dict", default={}), most_recent=dict(type="bool", default=False),
+    required=dict(type="bool", default=False),
+)
+
+
+class ImageInfo(AWSInfo):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "images"
+
+    def validate(self) -> None:
+        bad = [i for i in self.params["image_ids"] if not str(i).startswith("ami-")]
+        if bad:
+            raise ParamError("image_ids", f"{bad} are not image ids like ami-0123abcd")
+
+    def request(self) -> dict[str, Any]:
+        p = self.params
+        filters: dict[str, Any] = dict(p["filters"])
+        if p["name"]:
+            filters["name"] = p["name"]
+        if p["architecture"]:
+            filters["architecture"] = p["architecture"]
+        args: dict[str, Any] = {
+            "Filters": [{"Name": str(k), "Values": [str(x) for x in (v if isinstance(v, list) else [v])]}
+                        for k, v in sorted(filters.items())],
+        }
+        if p["owners"]:
+            args["Owners"] = p["owners"]
+        if p["image_ids"]:
+            args["ImageIds"] = p["image_ids"]
+        return args
+
+    def read(self) -> dict[str, Any]:
+        p = self.params
+        try:
+            images = self.module.client("ec2").describe_images(**self.request())["Images"]
+        except Exception as exc:
+            if is_not_found(exc, malformed=True):
+                raise ParamError("image_ids", f"{p['image_ids']}: at least one image does not exist ({exc})") from None
+            raise
+        images.sort(key=lambda i: (i.get("CreationDate", ""), i["ImageId"]))
+        if not images and p["required"]:
+            raise AWSError(f"no image matches owners={p['owners']} name={p['name']} filters={p['filters']}; "
+                           "check the search and the region")
+        result: dict[str, Any] = {"images": [snake(i) for i in images]}
+        if p["most_recent"]:
+            result["image"] = snake(images[-1]) if images else {}
+            result["image_id"] = images[-1]["ImageId"] if images else None
+        return result
 
 
 def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        image_ids=dict(type="list", elements="str", default=[]), owners=dict(type="list", elements="str", default=[]),
-        name=dict(type="str"), architecture=dict(type="str", choices=["i386", "x86_64", "arm64", "x86_64_mac",
-                                                                      "arm64_mac"]),
-        filters=dict(type="dict", default={}), most_recent=dict(type="bool", default=False),
-        required=dict(type="bool", default=False),
-    ))
-    p = module.params
-    bad = [i for i in p["image_ids"] if not str(i).startswith("ami-")]
-    if bad:
-        module.fail_param("image_ids", f"{bad} are not image ids like ami-0123abcd")
-    filters: dict[str, Any] = dict(p["filters"])
-    if p["name"]:
-        filters["name"] = p["name"]
-    if p["architecture"]:
-        filters["architecture"] = p["architecture"]
-    args: dict[str, Any] = {
-        "Filters": [{"Name": str(k), "Values": [str(x) for x in (v if isinstance(v, list) else [v])]}
-                    for k, v in sorted(filters.items())],
-    }
-    if p["owners"]:
-        args["Owners"] = p["owners"]
-    if p["image_ids"]:
-        args["ImageIds"] = p["image_ids"]
-    client = module.client("ec2")
-    with module.aws_errors("describe images"):
-        try:
-            images = client.describe_images(**args)["Images"]
-        except Exception as exc:
-            if is_not_found(exc, malformed=True):
-                module.fail_param("image_ids", f"{p['image_ids']}: at least one image does not exist ({exc})")
-            raise
-    images.sort(key=lambda i: (i.get("CreationDate", ""), i["ImageId"]))
-    if not images and p["required"]:
-        module.fail(f"no image matches owners={p['owners']} name={p['name']} filters={p['filters']}; "
-                    "check the search and the region")
-    result: dict[str, Any] = {"images": [snake(i) for i in images]}
-    if p["most_recent"]:
-        result["image"] = snake(images[-1]) if images else {}
-        result["image_id"] = images[-1]["ImageId"] if images else None
-    module.exit(changed=False, **result)
+    ImageInfo.run()
 
 
 if __name__ == "__main__":

@@ -44,13 +44,13 @@ options:
     description: Name of the launch configuration instances start from.
     type: str
   min_size:
-    description: Minimum number of instances.
+    description:
+      - Minimum number of instances. Required to create a group (AWS has no default); unset keeps the current one.
     type: int
-    default: 1
   max_size:
-    description: Maximum number of instances.
+    description:
+      - Maximum number of instances. Required to create a group (AWS has no default); unset keeps the current one.
     type: int
-    default: 3
   desired_capacity:
     description:
       - Number of instances wanted. Unset keeps the current number (1 for a new group), kept inside min/max.
@@ -164,15 +164,15 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: nginx-asg behind the classic load balancer
+- name: web-asg behind the classic load balancer
   webfleet.aws.autoscaling_group:
-    name: nginx-asg
+    name: web-asg
     launch_template: {name: nginx-lt, version: $Latest}
     min_size: 1
     max_size: 3
     desired_capacity: 1
     vpc_zone_identifier: "{{ subnet_ids }}"
-    load_balancers: [nginx-lb]
+    load_balancers: [web-lb]
     health_check_type: EC2
     health_check_grace_period: 5
     notification:
@@ -182,7 +182,7 @@ EXAMPLES = r"""
 
 - name: Delete the group and its instances
   webfleet.aws.autoscaling_group:
-    name: nginx-asg
+    name: web-asg
     state: absent
 """
 
@@ -204,18 +204,38 @@ instance_refresh:
 import re
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.autoscaling_groups import (
+    ALL_NOTIFICATION_TYPES,
+    GROUP_METRICS,
+    NOTIFICATION_TYPES,
+    SNS_ARN_RE,
+    SUBNET_RE,
+    TERMINATION_POLICIES,
+    compare_asg_tags,
+    desired_group_view,
+    diff_sets,
+    group_view,
+    in_service_count,
+    metrics_view,
+    normalise_asg_tags,
+    notification_view,
+    outdated_instances,
+    update_arguments,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.instance_options import check_sizes
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     launch_template=dict(type="dict", options=dict(
-        name=dict(type="str"), id=dict(type="str"), version=dict(type="str", default="$Default"))),
+        name=dict(type="str"), id=dict(type="str"), version=dict(type="str", default="$Default")),
+        required_one_of=[("name", "id")], mutually_exclusive=[("name", "id")]),
     launch_config_name=dict(type="str"),
-    min_size=dict(type="int", default=1),
-    max_size=dict(type="int", default=3),
+    min_size=dict(type="int"),
+    max_size=dict(type="int"),
     desired_capacity=dict(type="int"),
     vpc_zone_identifier=dict(type="list", elements="str"),
     load_balancers=dict(type="list", elements="str"),
@@ -223,13 +243,13 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     health_check_type=dict(type="str", default="EC2", choices=["EC2", "ELB"]),
     health_check_grace_period=dict(type="int", default=5),
     default_cooldown=dict(type="int", default=300),
-    termination_policies=dict(type="list", elements="str", choices=list(asu.TERMINATION_POLICIES)),
+    termination_policies=dict(type="list", elements="str", choices=list(TERMINATION_POLICIES)),
     metrics_collection=dict(type="dict", apply_defaults=True, options=dict(
         enabled=dict(type="bool", default=True), granularity=dict(type="str", default="1Minute"),
         metrics=dict(type="list", elements="str", default=[]))),
     notification=dict(type="dict", options=dict(
         topic_arn=dict(type="str", required=True),
-        types=dict(type="list", elements="str", default=list(asu.NOTIFICATION_TYPES)))),
+        types=dict(type="list", elements="str", default=list(NOTIFICATION_TYPES)))),
     tags=dict(type="raw"),
     propagate_at_launch=dict(type="bool", default=True),
     purge_tags=dict(type="bool", default=True),
@@ -240,56 +260,6 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
         instance_warmup=dict(type="int", default=300), wait=dict(type="bool", default=True))),
 )
 REFRESH_DONE = ("Successful", "Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed", "Baking")
-
-
-def validate(module: AWSModule) -> None:
-    p = module.params
-    if not re.match(r"^[\w .:/@+=,-]{1,255}$", p["name"]):
-        module.fail_param("name", "must be 1-255 characters without control characters")
-    if p["wait_timeout"] < 0:
-        module.fail_param("wait_timeout", "must be 0 or more seconds")
-    if p["state"] == "absent":
-        return
-    if p["launch_template"] and p["launch_config_name"]:
-        module.fail_param("launch_template", "give launch_template or launch_config_name, not both")
-    lt = p["launch_template"]
-    if lt and bool(lt["name"]) == bool(lt["id"]):
-        module.fail_param("launch_template", "give exactly one of launch_template.name and launch_template.id")
-    if lt and not re.match(r"^(\$Latest|\$Default|[1-9]\d*)$", lt["version"]):
-        module.fail_param("launch_template.version", f"'{lt['version']}' must be $Latest, $Default or a number")
-    problem = asu.check_sizes(p["min_size"], p["max_size"], p["desired_capacity"])
-    if problem:
-        module.fail_param(*problem)
-    for key in ("health_check_grace_period", "default_cooldown"):
-        if p[key] < 0:
-            module.fail_param(key, f"must be 0 or more seconds, got {p[key]}")
-    for subnet in p["vpc_zone_identifier"] or ():
-        if not asu.SUBNET_RE.match(subnet):
-            module.fail_param("vpc_zone_identifier", f"'{subnet}' is not a subnet id; use subnet-... ids")
-    if p["vpc_zone_identifier"] == []:
-        module.fail_param("vpc_zone_identifier", "needs at least one subnet")
-    metrics = p["metrics_collection"]
-    if metrics["granularity"] != "1Minute":
-        module.fail_param("metrics_collection.granularity", "must be 1Minute (the only granularity AWS offers)")
-    unknown = sorted(set(metrics["metrics"]) - set(asu.GROUP_METRICS))
-    if unknown:
-        module.fail_param("metrics_collection.metrics", f"unknown metrics {unknown}; use names such as GroupMinSize")
-    note = p["notification"]
-    if note:
-        if not asu.SNS_ARN_RE.match(note["topic_arn"]):
-            module.fail_param("notification.topic_arn", f"'{note['topic_arn']}' is not an SNS topic ARN")
-        unknown = sorted(set(note["types"]) - set(asu.ALL_NOTIFICATION_TYPES))
-        if unknown:
-            module.fail_param("notification.types", f"unknown types {unknown}; use {', '.join(asu.NOTIFICATION_TYPES)}")
-    refresh = p["instance_refresh"]
-    if not 0 <= refresh["min_healthy_percentage"] <= 100:
-        module.fail_param("instance_refresh.min_healthy_percentage", "must be 0 to 100")
-    if refresh["instance_warmup"] < 0:
-        module.fail_param("instance_refresh.instance_warmup", "must be 0 or more seconds")
-    try:
-        asu.normalise_asg_tags(p["tags"])
-    except (ValueError, AttributeError, TypeError):
-        module.fail_param("tags", "must be a dict or a list of {key, value, propagate_at_launch}")
 
 
 def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[str, Any]:
@@ -304,6 +274,9 @@ def check_references(module: AWSModule, current: dict[str, Any] | None) -> dict[
         module.fail_param("launch_template", "a new group needs launch_template or launch_config_name")
     if not current and not p["vpc_zone_identifier"]:
         module.fail_param("vpc_zone_identifier", "a new group needs the subnet ids its instances go in")
+    for size in ("min_size", "max_size"):
+        if not current and p[size] is None:
+            module.fail_param(size, "a new group needs min_size and max_size (AWS has no default)")
     current = current or {}
     with module.aws_errors("look up the resources the group names"):
         subnets = set(p["vpc_zone_identifier"] or ())
@@ -361,9 +334,129 @@ def lb_in_service(module: AWSModule, group: dict[str, Any]) -> int:
     return min(counts) if counts else len(ids)
 
 
-def apply(module: AWSModule, autoscaling: Any, name: str, cur: dict[str, Any], want: dict[str, Any]) -> None:
-    p = module.params
-    if not cur:
+class AutoScalingGroup(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "Auto Scaling group"
+
+    def label(self) -> str:
+        return f"Auto Scaling group {self.params['name']}"
+
+    def validate(self) -> None:
+        p = self.params
+        if not re.match(r"^[\w .:/@+=,-]{1,255}$", p["name"]):
+            raise ParamError("name", "must be 1-255 characters without control characters")
+        if p["wait_timeout"] < 0:
+            raise ParamError("wait_timeout", "must be 0 or more seconds")
+        if p["state"] == "absent":
+            return
+        # not declared as mutually_exclusive: Ansible counts an option given as null there, and
+        # "launch_template: null" next to launch_config_name is how a playbook switches a group over
+        if p["launch_template"] and p["launch_config_name"]:
+            raise ParamError("launch_template", "give launch_template or launch_config_name, not both")
+        lt = p["launch_template"]
+        if lt and not re.match(r"^(\$Latest|\$Default|[1-9]\d*)$", lt["version"]):
+            raise ParamError("launch_template.version", f"'{lt['version']}' must be $Latest, $Default or a number")
+        problem = check_sizes(p["min_size"], p["max_size"], p["desired_capacity"])
+        if problem:
+            raise ParamError(*problem)
+        for key in ("health_check_grace_period", "default_cooldown"):
+            if p[key] < 0:
+                raise ParamError(key, f"must be 0 or more seconds, got {p[key]}")
+        for subnet in p["vpc_zone_identifier"] or ():
+            if not SUBNET_RE.match(subnet):
+                raise ParamError("vpc_zone_identifier", f"'{subnet}' is not a subnet id; use subnet-... ids")
+        if p["vpc_zone_identifier"] == []:
+            raise ParamError("vpc_zone_identifier", "needs at least one subnet")
+        metrics = p["metrics_collection"]
+        if metrics["granularity"] != "1Minute":
+            raise ParamError("metrics_collection.granularity", "must be 1Minute (the only granularity AWS offers)")
+        unknown = sorted(set(metrics["metrics"]) - set(GROUP_METRICS))
+        if unknown:
+            raise ParamError("metrics_collection.metrics", f"unknown metrics {unknown}; use names such as GroupMinSize")
+        note = p["notification"]
+        if note:
+            if not SNS_ARN_RE.match(note["topic_arn"]):
+                raise ParamError("notification.topic_arn", f"'{note['topic_arn']}' is not an SNS topic ARN")
+            unknown = sorted(set(note["types"]) - set(ALL_NOTIFICATION_TYPES))
+            if unknown:
+                raise ParamError("notification.types", f"unknown types {unknown}; use {', '.join(NOTIFICATION_TYPES)}")
+        refresh = p["instance_refresh"]
+        if not 0 <= refresh["min_healthy_percentage"] <= 100:
+            raise ParamError("instance_refresh.min_healthy_percentage", "must be 0 to 100")
+        if refresh["instance_warmup"] < 0:
+            raise ParamError("instance_refresh.instance_warmup", "must be 0 or more seconds")
+        try:
+            normalise_asg_tags(p["tags"])
+        except (ValueError, AttributeError, TypeError):
+            raise ParamError("tags", "must be a dict or a list of {key, value, propagate_at_launch}") from None
+
+    def read(self) -> dict[str, Any] | None:
+        self.autoscaling = self.module.client("autoscaling")
+        return read_group(self.autoscaling, self.params["name"])
+
+    def state_absent(self, group: dict[str, Any] | None) -> None:
+        name, waited = self.params["name"], 0.0
+        if group and not self.module.check_mode:
+            with self.module.aws_errors(f"delete {self.label()}"):
+                self.autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
+            _, waited = self.module.wait(lambda: read_group(self.autoscaling, name), lambda g: g is None,
+                                         f"Auto Scaling group {name} to be deleted", self.params["wait_timeout"],
+                                         delay=0.5)
+        self.module.exit(before=group_view(group), after={}, auto_scaling_group={}, waited=waited)
+
+    def state_present(self, group: dict[str, Any] | None) -> None:
+        p = self.params
+        self.template = check_references(self.module, group)
+        note = None
+        if group and p["notification"]:
+            with self.module.aws_errors(f"describe notification configurations of {p['name']}"):
+                configs = self.autoscaling.describe_notification_configurations(
+                    AutoScalingGroupNames=[p["name"]])["NotificationConfigurations"]
+            note = notification_view(configs, p["notification"]["topic_arn"])
+        elif p["notification"]:
+            note = {"topic_arn": p["notification"]["topic_arn"], "types": []}
+        check_topic(self.module, note)
+        before = group_view(group, note)
+        after = desired_group_view(p, before, self.template.get("LaunchTemplateId"))
+        problem = check_sizes(after["min_size"], after["max_size"], after["desired_capacity"])
+        if problem:  # a size given against the ones the group keeps
+            self.module.fail_param(*problem)
+        self.refresh = self.planned_refresh(group, after)
+        self.before, self.waited = before, 0.0
+        self.converge(group, before, after, unseen=bool(self.refresh))
+
+    def planned_refresh(self, group: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any] | None:
+        """The instance refresh due: the instances that run another launch template version or configuration."""
+        if not group or not self.params["instance_refresh"]["enabled"]:
+            return None
+        lt, template = after["launch_template"], self.template
+        version = None
+        if lt:
+            version = {"$Latest": template.get("LatestVersionNumber"),
+                       "$Default": template.get("DefaultVersionNumber")}.get(lt["version"], lt["version"])
+        stale = outdated_instances(group.get("Instances", []), lt and lt["id"], version,
+                                   after["launch_config_name"], lt and lt["version"])
+        if not stale:
+            return None
+        return {"status": "would start" if self.module.check_mode else "Pending", "outdated_instances": stale}
+
+    def apply(self, group: dict[str, Any] | None, after: dict[str, Any]) -> None:
+        cur = self.before
+        if not group:
+            cur = self._create(after)
+        else:
+            args = update_arguments(cur, after)
+            if args:
+                self.autoscaling.update_auto_scaling_group(AutoScalingGroupName=self.params["name"], **args)
+        self._set_attachments(cur, after)
+        self._set_tags(cur, after)
+        self._set_metrics(cur, after)
+        self._set_notification(cur, after)
+        if self.refresh:
+            self._start_refresh()
+
+    def _create(self, want: dict[str, Any]) -> dict[str, Any]:
+        name, autoscaling = self.params["name"], self.autoscaling
         args: dict[str, Any] = {"AutoScalingGroupName": name, "MinSize": want["min_size"],
                                 "MaxSize": want["max_size"], "DesiredCapacity": want["desired_capacity"],
                                 "VPCZoneIdentifier": ",".join(want["vpc_zone_identifier"]),
@@ -385,140 +478,110 @@ def apply(module: AWSModule, autoscaling: Any, name: str, cur: dict[str, Any], w
                              "Value": v["value"], "PropagateAtLaunch": v["propagate_at_launch"]}
                             for k, v in sorted(want["tags"].items())]
         autoscaling.create_auto_scaling_group(**args)
-        module.on_failure(f"delete Auto Scaling group {name}", lambda: autoscaling.delete_auto_scaling_group(
+        self.module.on_failure(f"delete Auto Scaling group {name}", lambda: autoscaling.delete_auto_scaling_group(
             AutoScalingGroupName=name, ForceDelete=True))
-        cur = {"tags": want["tags"], "load_balancers": want["load_balancers"],
-               "target_group_arns": want["target_group_arns"], "metrics_collection": asu.metrics_view(None)}
-    else:
-        args = asu.update_arguments(cur, want)
-        if args:
-            autoscaling.update_auto_scaling_group(AutoScalingGroupName=name, **args)
-    for kind, attach, detach, key in (
-            ("load_balancers", "attach_load_balancers", "detach_load_balancers", "LoadBalancerNames"),
-            ("target_group_arns", "attach_load_balancer_target_groups", "detach_load_balancer_target_groups",
-             "TargetGroupARNs")):
-        add, remove = asu.diff_sets(cur.get(kind) or [], want[kind])
-        if add:
-            getattr(autoscaling, attach)(AutoScalingGroupName=name, **{key: add})
-        if remove:
-            getattr(autoscaling, detach)(AutoScalingGroupName=name, **{key: remove})
-    to_set, to_remove = asu.compare_asg_tags(cur.get("tags") or {}, want["tags"], True)
-    base = {"ResourceId": name, "ResourceType": "auto-scaling-group"}
-    if to_set:
-        autoscaling.create_or_update_tags(Tags=[dict(base, Key=k, Value=v["value"],
-                                                     PropagateAtLaunch=v["propagate_at_launch"])
-                                                for k, v in sorted(to_set.items())])
-    if to_remove:
-        autoscaling.delete_tags(Tags=[dict(base, Key=k) for k in to_remove])
-    metrics = want["metrics_collection"]
-    if metrics != cur.get("metrics_collection"):
-        if metrics["enabled"]:
-            chosen = p["metrics_collection"]["metrics"]
-            autoscaling.enable_metrics_collection(AutoScalingGroupName=name, Granularity=metrics["granularity"],
-                                                  **({"Metrics": chosen} if chosen else {}))
-            extra = sorted(set((cur.get("metrics_collection") or {}).get("metrics") or ()) - set(metrics["metrics"]))
-            if chosen and extra:  # enabling adds metrics; the ones no longer wanted are disabled
-                autoscaling.disable_metrics_collection(AutoScalingGroupName=name, Metrics=extra)
-        else:
+        return {"tags": want["tags"], "load_balancers": want["load_balancers"],
+                "target_group_arns": want["target_group_arns"], "metrics_collection": metrics_view(None)}
+
+    def _set_attachments(self, cur: dict[str, Any], want: dict[str, Any]) -> None:
+        name = self.params["name"]
+        for kind, attach, detach, key in (
+                ("load_balancers", "attach_load_balancers", "detach_load_balancers", "LoadBalancerNames"),
+                ("target_group_arns", "attach_load_balancer_target_groups", "detach_load_balancer_target_groups",
+                 "TargetGroupARNs")):
+            add, remove = diff_sets(cur.get(kind) or [], want[kind])
+            if add:
+                getattr(self.autoscaling, attach)(AutoScalingGroupName=name, **{key: add})
+            if remove:
+                getattr(self.autoscaling, detach)(AutoScalingGroupName=name, **{key: remove})
+
+    def _set_tags(self, cur: dict[str, Any], want: dict[str, Any]) -> None:
+        to_set, to_remove = compare_asg_tags(cur.get("tags") or {}, want["tags"], True)
+        base = {"ResourceId": self.params["name"], "ResourceType": "auto-scaling-group"}
+        if to_set:
+            self.autoscaling.create_or_update_tags(Tags=[dict(base, Key=k, Value=v["value"],
+                                                              PropagateAtLaunch=v["propagate_at_launch"])
+                                                         for k, v in sorted(to_set.items())])
+        if to_remove:
+            self.autoscaling.delete_tags(Tags=[dict(base, Key=k) for k in to_remove])
+
+    def _set_metrics(self, cur: dict[str, Any], want: dict[str, Any]) -> None:
+        name, autoscaling, metrics = self.params["name"], self.autoscaling, want["metrics_collection"]
+        if metrics == cur.get("metrics_collection"):
+            return
+        if not metrics["enabled"]:
             autoscaling.disable_metrics_collection(AutoScalingGroupName=name)
-    note = want.get("notification")
-    if note and note != cur.get("notification"):
+            return
+        chosen = self.params["metrics_collection"]["metrics"]
+        autoscaling.enable_metrics_collection(AutoScalingGroupName=name, Granularity=metrics["granularity"],
+                                              **({"Metrics": chosen} if chosen else {}))
+        extra = sorted(set((cur.get("metrics_collection") or {}).get("metrics") or ()) - set(metrics["metrics"]))
+        if chosen and extra:  # enabling adds metrics; the ones no longer wanted are disabled
+            autoscaling.disable_metrics_collection(AutoScalingGroupName=name, Metrics=extra)
+
+    def _set_notification(self, cur: dict[str, Any], want: dict[str, Any]) -> None:
+        note, name = want.get("notification"), self.params["name"]
+        if not note or note == cur.get("notification"):
+            return
         if note["types"]:
-            autoscaling.put_notification_configuration(AutoScalingGroupName=name, TopicARN=note["topic_arn"],
-                                                       NotificationTypes=note["types"])
+            self.autoscaling.put_notification_configuration(AutoScalingGroupName=name, TopicARN=note["topic_arn"],
+                                                            NotificationTypes=note["types"])
         else:
-            autoscaling.delete_notification_configuration(AutoScalingGroupName=name, TopicARN=note["topic_arn"])
+            self.autoscaling.delete_notification_configuration(AutoScalingGroupName=name, TopicARN=note["topic_arn"])
 
+    def _start_refresh(self) -> None:
+        name, prefs, refresh = self.params["name"], self.params["instance_refresh"], self.refresh
+        running = [r for r in self.autoscaling.describe_instance_refreshes(AutoScalingGroupName=name).get(
+            "InstanceRefreshes", []) if r["Status"] in ("Pending", "InProgress", "Cancelling")]
+        if running:  # one refresh at a time: follow the one already under way
+            refresh["id"] = running[0]["InstanceRefreshId"]
+            return
+        refresh["id"] = self.autoscaling.start_instance_refresh(
+            AutoScalingGroupName=name, Strategy="Rolling",
+            Preferences={"MinHealthyPercentage": prefs["min_healthy_percentage"],
+                         "InstanceWarmup": prefs["instance_warmup"]})["InstanceRefreshId"]
 
-def main() -> None:
-    module = AWSModule(argument_spec=ARGUMENT_SPEC)
-    validate(module)
-    p, name, waited = module.params, module.params["name"], 0.0
-    autoscaling = module.client("autoscaling")
-    with module.aws_errors(f"describe Auto Scaling group {name}"):
-        group = read_group(autoscaling, name)
+    def result(self, group: dict[str, Any] | None, after: dict[str, Any], final: Any) -> dict[str, Any]:
+        extra = {"instance_refresh": self.refresh} if self.refresh else {}
+        if self.module.check_mode:
+            return {"auto_scaling_group": snake(group) if group else {}, "waited": 0.0, **extra}
+        if self.refresh and self.params["instance_refresh"]["wait"]:
+            self._wait_refresh()
+        group = self._wait_instances(group, after)
+        return {"auto_scaling_group": snake(group), "waited": round(self.waited, 1), **extra}
 
-    if p["state"] == "absent":
-        if group and not module.check_mode:
-            with module.aws_errors(f"delete Auto Scaling group {name}"):
-                autoscaling.delete_auto_scaling_group(AutoScalingGroupName=name, ForceDelete=True)
-            _, waited = module.wait(lambda: read_group(autoscaling, name), lambda g: g is None,
-                                    f"Auto Scaling group {name} to be deleted", p["wait_timeout"], delay=0.5)
-        module.exit(before=asu.group_view(group), after={}, auto_scaling_group={}, waited=waited)
-
-    template = check_references(module, group)
-    note = None
-    if group and p["notification"]:
-        with module.aws_errors(f"describe notification configurations of {name}"):
-            configs = autoscaling.describe_notification_configurations(
-                AutoScalingGroupNames=[name])["NotificationConfigurations"]
-        note = asu.notification_view(configs, p["notification"]["topic_arn"])
-    elif p["notification"]:
-        note = {"topic_arn": p["notification"]["topic_arn"], "types": []}
-    check_topic(module, note)
-    before = asu.group_view(group, note)
-    after = asu.desired_group_view(p, before, template.get("LaunchTemplateId"))
-
-    refresh, result = None, {}
-    if group and p["instance_refresh"]["enabled"]:
-        lt = after["launch_template"]
-        version = None
-        if lt:
-            version = {"$Latest": template.get("LatestVersionNumber"),
-                       "$Default": template.get("DefaultVersionNumber")}.get(lt["version"], lt["version"])
-        stale = asu.outdated_instances(group.get("Instances", []), lt and lt["id"], version,
-                                       after["launch_config_name"], lt and lt["version"])
-        if stale:
-            refresh = {"status": "would start" if module.check_mode else "Pending", "outdated_instances": stale}
-
-    if module.check_mode:
-        if refresh:
-            result["instance_refresh"] = refresh
-        module.exit(before=before, after=after, changed=before != after or bool(refresh),
-                    auto_scaling_group=snake(group) if group else {}, waited=0.0, **result)
-
-    with module.aws_errors(f"{'update' if group else 'create'} Auto Scaling group {name}"):
-        apply(module, autoscaling, name, before, after)
-        if refresh:
-            prefs = p["instance_refresh"]
-            running = [r for r in autoscaling.describe_instance_refreshes(AutoScalingGroupName=name).get(
-                "InstanceRefreshes", []) if r["Status"] in ("Pending", "InProgress", "Cancelling")]
-            if running:  # one refresh at a time: follow the one already under way
-                refresh["id"] = running[0]["InstanceRefreshId"]
-            else:
-                refresh["id"] = autoscaling.start_instance_refresh(
-                    AutoScalingGroupName=name, Strategy="Rolling",
-                    Preferences={"MinHealthyPercentage": prefs["min_healthy_percentage"],
-                                 "InstanceWarmup": prefs["instance_warmup"]})["InstanceRefreshId"]
-    if refresh and p["instance_refresh"]["wait"]:
-        found, secs = module.wait(
+    def _wait_refresh(self) -> None:
+        name, refresh, autoscaling = self.params["name"], self.refresh, self.autoscaling
+        found, secs = self.module.wait(
             lambda: autoscaling.describe_instance_refreshes(AutoScalingGroupName=name, InstanceRefreshIds=[
                 refresh["id"]])["InstanceRefreshes"][0],
             lambda r: r["Status"] in REFRESH_DONE, f"instance refresh {refresh['id']} of {name}",
-            p["wait_timeout"], delay=1.0)
-        waited += secs
+            self.params["wait_timeout"], delay=1.0)
+        self.waited += secs
         refresh["status"] = found["Status"]
         if found["Status"] not in ("Successful", "Baking"):
-            module.fail(f"instance refresh {refresh['id']} of {name} ended {found['Status']}: "
-                        f"{found.get('StatusReason', '')}", instance_refresh=snake(found))
-    if p["wait_for_instances"] and after["desired_capacity"] > 0:
+            self.module.fail(f"instance refresh {refresh['id']} of {name} ended {found['Status']}: "
+                             f"{found.get('StatusReason', '')}", instance_refresh=snake(found))
+
+    def _wait_instances(self, group: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any] | None:
+        p, name = self.params, self.params["name"]
+        if not (p["wait_for_instances"] and after["desired_capacity"] > 0):
+            return read_group(self.autoscaling, name)
         target = after["desired_capacity"]
 
         def ready(g: dict[str, Any]) -> bool:
-            return asu.in_service_count(g.get("Instances", [])) >= target and lb_in_service(module, g) >= target
+            return in_service_count(g.get("Instances", [])) >= target and lb_in_service(self.module, g) >= target
 
         # nothing changed and the group read at the start is ready already: no need to read it again
-        if before != after or refresh or not ready(group):
-            group, secs = module.wait(lambda: read_group(autoscaling, name), ready,
-                                      f"{target} InService instances in {name}", p["wait_timeout"], delay=1.0)
-            waited += secs
-    else:
-        with module.aws_errors(f"describe Auto Scaling group {name}"):
-            group = read_group(autoscaling, name)
-    if refresh:
-        result["instance_refresh"] = refresh
-    module.exit(before=before, after=after, changed=before != after or bool(refresh),
-                auto_scaling_group=snake(group), waited=round(waited, 1), **result)
+        if self.before != after or self.refresh or not ready(group):
+            group, secs = self.module.wait(lambda: read_group(self.autoscaling, name), ready,
+                                           f"{target} InService instances in {name}", p["wait_timeout"], delay=1.0)
+            self.waited += secs
+        return group
+
+
+def main() -> None:
+    AutoScalingGroup.run()
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ options:
 EXAMPLES = r"""
 - name: Wait until the scale-out has two instances in service
   webfleet.aws.autoscaling_group_info:
-    name: nginx-asg
+    name: web-asg
     wait_for:
       desired_capacity: 2
       in_service: 2
@@ -89,8 +89,9 @@ waited:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.autoscaling import in_service_count
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.autoscaling_groups import in_service_count
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSInfo
 
 
 def matches(group: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
@@ -103,51 +104,62 @@ def matches(group: dict[str, Any] | None, wanted: dict[str, Any]) -> bool:
     return True
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str", required=True),
-        required=dict(type="bool", default=True),
-        activities=dict(type="int", default=0),
-        wait_for=dict(type="dict", options=dict(desired_capacity=dict(type="int"), in_service=dict(type="int"))),
-        wait_timeout=dict(type="int", default=600),
-    ))
-    p = module.params
-    if not p["name"].strip():
-        module.fail_param("name", "must be the group's name")
-    if not 0 <= p["activities"] <= 100:
-        module.fail_param("activities", "must be 0 to 100")
-    wanted = {k: v for k, v in (p["wait_for"] or {}).items() if v is not None}
-    for key, value in wanted.items():
-        if value < 0:
-            module.fail_param(f"wait_for.{key}", "must be 0 or more")
-    if p["wait_timeout"] < 0:
-        module.fail_param("wait_timeout", "must be 0 or more seconds")
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True),
+    required=dict(type="bool", default=True),
+    activities=dict(type="int", default=0),
+    wait_for=dict(type="dict", options=dict(desired_capacity=dict(type="int"), in_service=dict(type="int"))),
+    wait_timeout=dict(type="int", default=600),
+)
 
-    autoscaling = module.client("autoscaling")
 
-    def read() -> dict[str, Any] | None:
-        groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[p["name"]])["AutoScalingGroups"]
+class GroupInfo(AWSInfo):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+
+    def label(self) -> str:
+        return f"the Auto Scaling group {self.params['name']}"
+
+    def validate(self) -> None:
+        p = self.params
+        if not p["name"].strip():
+            raise ParamError("name", "must be the group's name")
+        if not 0 <= p["activities"] <= 100:
+            raise ParamError("activities", "must be 0 to 100")
+        self.wanted = {k: v for k, v in (p["wait_for"] or {}).items() if v is not None}
+        for key, value in self.wanted.items():
+            if value < 0:
+                raise ParamError(f"wait_for.{key}", "must be 0 or more")
+        if p["wait_timeout"] < 0:
+            raise ParamError("wait_timeout", "must be 0 or more seconds")
+
+    def group(self) -> dict[str, Any] | None:
+        groups = self.autoscaling.describe_auto_scaling_groups(
+            AutoScalingGroupNames=[self.params["name"]])["AutoScalingGroups"]
         return groups[0] if groups else None
 
-    waited = 0.0
-    with module.aws_errors(f"describe the Auto Scaling group {p['name']}"):
-        group = read()
+    def read(self) -> dict[str, Any]:
+        p, wanted, waited = self.params, self.wanted, 0.0
+        self.autoscaling = self.module.client("autoscaling")
+        group = self.group()
         if group is None and p["required"]:
-            module.fail_param("name", f"Auto Scaling group {p['name']} not found in {module.region}; "
-                                      "create it with webfleet.aws.autoscaling_group (playbooks/infra.yml)")
+            raise ParamError("name", f"Auto Scaling group {p['name']} not found in {self.module.region}; "
+                                     "create it with webfleet.aws.autoscaling_group (playbooks/infra.yml)")
         if group is not None and wanted and not matches(group, wanted):
-            group, waited = module.wait(read, lambda g: matches(g, wanted),
-                                        f"Auto Scaling group {p['name']} to reach {wanted}", p["wait_timeout"])
+            group, waited = self.module.wait(self.group, lambda g: matches(g, wanted),
+                                             f"Auto Scaling group {p['name']} to reach {wanted}", p["wait_timeout"])
         result: dict[str, Any] = {}
         if group is not None and p["activities"]:
-            result["activities"] = [snake(a) for a in autoscaling.describe_scaling_activities(
+            result["activities"] = [snake(a) for a in self.autoscaling.describe_scaling_activities(
                 AutoScalingGroupName=p["name"], MaxRecords=p["activities"])["Activities"]]
-    view = snake(group, keep_tags=False) if group else {}
-    if group:  # the tags as the list the documentation promises (key, value, propagate_at_launch, ...)
-        view["tags"] = [snake(t) for t in group.get("Tags") or []]
-    module.exit(changed=False, exists=group is not None,
-                auto_scaling_group=view,
-                in_service=in_service_count((group or {}).get("Instances") or []), waited=round(waited, 1), **result)
+        view = snake(group, keep_tags=False) if group else {}
+        if group:  # the tags as the list the documentation promises (key, value, propagate_at_launch, ...)
+            view["tags"] = [snake(t) for t in group.get("Tags") or []]
+        return {"exists": group is not None, "auto_scaling_group": view, "waited": round(waited, 1),
+                "in_service": in_service_count((group or {}).get("Instances") or []), **result}
+
+
+def main() -> None:
+    GroupInfo.run()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ options:
   name:
     description: Name of the load balancer (1-32 letters, digits and hyphens).
     type: str
-    default: nginx-lb
+    required: true
   state:
     description: C(present) creates or updates the load balancer, C(absent) deletes it (its policies go with it).
     type: str
@@ -103,29 +103,29 @@ options:
     type: bool
     default: true
   health_check:
-    description: The health check of the registered instances.
+    description:
+      - The health check of the registered instances.
+      - Unset, the module leaves the health check alone; a new load balancer keeps the one AWS gives it
+        (C(TCP) on the first listener's instance port, timeout 5, interval 30, unhealthy threshold 2,
+        healthy threshold 10).
+      - Fields left out keep their current value (on a new load balancer, AWS's value above).
     type: dict
     suboptions:
       target:
-        description: C(PROTOCOL:PORT/path) for HTTP/HTTPS (e.g. C(HTTP:80/index.html)), C(PROTOCOL:PORT) for TCP/SSL.
+        description: C(PROTOCOL:PORT/path) for HTTP/HTTPS (e.g. C(HTTP:80/health)), C(PROTOCOL:PORT) for TCP/SSL.
         type: str
-        default: HTTP:80/index.html
       timeout:
         description: Seconds without answer that count as a failure (2-60, less than O(health_check.interval)).
         type: int
-        default: 5
       interval:
         description: Seconds between checks (5-300).
         type: int
-        default: 30
       unhealthy_threshold:
         description: Consecutive failures before an instance is OutOfService (2-10).
         type: int
-        default: 2
       healthy_threshold:
         description: Consecutive successes before an instance is InService (2-10).
         type: int
-        default: 10
   cross_zone_load_balancing:
     description: Spread requests evenly over the instances of all zones.
     type: bool
@@ -169,17 +169,17 @@ author: webfleet.aws contributors (@webfleet)
 """
 
 EXAMPLES = r"""
-- name: The lab's load balancer (all defaults, SPEC section 4), with its own security group
+- name: A load balancer with its own security group, sticky sessions and an HTTP health check
   webfleet.aws.classic_elb:
-    name: nginx-lb
-    security_group_names: [nginx-lb-secure]
+    name: web-lb
+    security_group_names: [web-lb-sg]
     listeners:
       - protocol: HTTP
         load_balancer_port: 80
         instance_port: 80
         stickiness: {type: loadbalancer, expiration: 300}
     health_check:
-      target: "HTTP:80/index.html"
+      target: "HTTP:80/health"
       timeout: 5
       interval: 30
       unhealthy_threshold: 2
@@ -189,14 +189,14 @@ EXAMPLES = r"""
 
 - name: Register two instances and wait until they are InService
   webfleet.aws.classic_elb:
-    name: nginx-lb
+    name: web-lb
     instance_ids: [i-0123456789abcdef0, i-0123456789abcdef1]
     wait: true
     wait_timeout: 600
 
 - name: Delete it
   webfleet.aws.classic_elb:
-    name: nginx-lb
+    name: web-lb
     state: absent
 """
 
@@ -205,7 +205,7 @@ dns_name:
   description: DNS name of the load balancer.
   returned: when state is present and not in check mode for a new load balancer
   type: str
-  sample: nginx-lb-1234567890.us-east-1.elb.amazonaws.com
+  sample: web-lb-1234567890.us-east-1.elb.amazonaws.com
 canonical_hosted_zone_id:
   description: Route 53 hosted zone id to use for alias records to the load balancer.
   returned: when state is present and not in check mode for a new load balancer
@@ -228,8 +228,15 @@ load_balancer:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import elb as E
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
+from ansible_collections.webfleet.aws.plugins.module_utils.elb_state import ELBState
+from ansible_collections.webfleet.aws.plugins.module_utils.elb_view import (
+    normalise_attributes,
+    normalise_health_check,
+    normalise_listeners,
+    valid_name,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 
 STICKINESS = dict(
     type=dict(type="str", choices=["loadbalancer", "application"], default="loadbalancer"),
@@ -238,7 +245,7 @@ STICKINESS = dict(
     enabled=dict(type="bool", default=True),
 )
 ARGUMENT_SPEC: dict[str, Any] = dict(
-    name=dict(type="str", default="nginx-lb"),
+    name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     scheme=dict(type="str", default="internet-facing", choices=["internet-facing", "internal"]),
     subnets=dict(type="list", elements="str"),
@@ -261,13 +268,12 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     purge_listeners=dict(type="bool", default=True),
     health_check=dict(
         type="dict",
-        apply_defaults=True,
         options=dict(
-            target=dict(type="str", default="HTTP:80/index.html"),
-            timeout=dict(type="int", default=5),
-            interval=dict(type="int", default=30),
-            unhealthy_threshold=dict(type="int", default=2),
-            healthy_threshold=dict(type="int", default=10),
+            target=dict(type="str"),
+            timeout=dict(type="int"),
+            interval=dict(type="int"),
+            unhealthy_threshold=dict(type="int"),
+            healthy_threshold=dict(type="int"),
         ),
     ),
     cross_zone_load_balancing=dict(type="bool", default=True),
@@ -286,35 +292,97 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
 )
 
 
-def validate(module: AWSModule) -> dict[str, Any]:
-    """Check every option (no API call); return the normalised parts of the desired state."""
-    p = module.params
-    try:
-        if not E.valid_name(p["name"]):
-            raise E.ParamError(
+class ClassicELB(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "load balancer"
+
+    def validate(self) -> None:
+        """Check every option (no API call); keep the normalised parts of the desired state."""
+        p = self.params
+        if not valid_name(p["name"]):
+            raise ParamError(
                 "name",
                 f"'{p['name']}' is invalid; use 1-32 letters, digits and hyphens, not starting or ending with a hyphen",
             )
+        # not declared as mutually_exclusive: Ansible would count an option given as null
         if p["subnets"] is not None and p["zones"] is not None:
-            raise E.ParamError("zones", "give either subnets or zones, not both")
+            raise ParamError("zones", "give either subnets or zones, not both")
         for opt in ("subnets", "zones"):
             if p[opt] is not None and not p[opt]:
-                raise E.ParamError(opt, "must not be empty; list at least one, or leave it unset")
+                raise ParamError(opt, "must not be empty; list at least one, or leave it unset")
         if p["wait_timeout"] < 0:
-            raise E.ParamError("wait_timeout", "must be 0 or more seconds")
-        return {
-            "listeners": E.normalise_listeners(p["listeners"]),
-            "health_check": E.normalise_health_check(p["health_check"]),
-            "attributes": E.normalise_attributes(
+            raise ParamError("wait_timeout", "must be 0 or more seconds")
+        self.wanted = {
+            "listeners": normalise_listeners(p["listeners"]),
+            "health_check": normalise_health_check(p["health_check"]),
+            "attributes": normalise_attributes(
                 p["cross_zone_load_balancing"], p["connection_draining"], p["idle_timeout"]
             ),
         }
-    except E.ParamError as exc:
-        module.fail_param(exc.param, exc.problem)
-    raise AssertionError("unreachable")
+
+    def read(self) -> ELBState:
+        self.lb = ELBState(self.module, self.params["name"])
+        self.lb.read()
+        return self.lb
+
+    def exists(self, lb: ELBState) -> bool:
+        return lb.exists
+
+    def view(self, lb: ELBState) -> dict[str, Any]:
+        return lb.view()
+
+    def delete(self, lb: ELBState) -> None:
+        lb.delete()
+
+    def state_present(self, lb: ELBState) -> None:
+        p, scheme = self.params, lb.description and lb.description.get("Scheme")
+        if lb.exists and scheme != p["scheme"]:
+            self.module.fail_param(
+                "scheme",
+                f"load balancer '{p['name']}' is {scheme}; the scheme cannot be "
+                f"changed: delete it (state: absent) and create it again, or set scheme: {scheme}",
+            )
+        before = lb.view()
+        with self.module.aws_errors(f"look up the subnets, security groups and instances of {self.label()}"):
+            self.refs = lb.resolve_references()  # fails naming the parameter for unknown ids/names
+            after = lb.desired_view(self.wanted, self.refs)
+        self.before = before
+        self.converge(lb, before, after)
+
+    def apply(self, lb: ELBState, after: dict[str, Any]) -> None:
+        lb.apply(after, self.refs)  # a failure runs the undo steps apply registered (e.g. deletes a new LB)
+
+    def result(self, lb: ELBState, after: dict[str, Any], final: Any) -> dict[str, Any]:
+        if self.params["state"] == "absent":
+            return {"load_balancer": {}}
+        if self.module.check_mode:
+            return {"waited": 0.0, **result_of(lb)} if lb.exists else {"waited": 0.0, "load_balancer": {}}
+        result: dict[str, Any] = {"waited": self._wait(after)}
+        if self.before != after:
+            # the state after the change: the tags as just applied; the attributes as read at the start (none
+            # for a new load balancer) updated with ModifyLoadBalancerAttributes's answer, when it was called
+            # (a new load balancer gets every attribute this module manages) or nothing changed them
+            known = {**(lb.attributes or {}), **lb.applied_attributes} if lb.applied_attributes is not None \
+                else (lb.attributes if self.before and self.before["attributes"] == after["attributes"] else None)
+            lb.read(known_tags=after["tags"], known_attributes=known)
+        elif result["waited"]:
+            lb.read()  # unchanged: what was read at the start, with the instances' health now
+        return {**result, **result_of(lb)}
+
+    def _wait(self, after: dict[str, Any]) -> float:
+        p = self.params
+        if not (p["wait"] and after["instances"]):
+            return 0.0
+        _, waited = self.module.wait(
+            self.lb.instance_health,
+            lambda h: bool(h) and all(i["State"] == "InService" for i in h),
+            f"instances of '{p['name']}' to be InService",
+            p["wait_timeout"],
+        )
+        return waited
 
 
-def result_of(lb: E.ELBState) -> dict[str, Any]:
+def result_of(lb: ELBState) -> dict[str, Any]:
     out = lb.snake()
     return {
         "load_balancer": out,
@@ -324,57 +392,7 @@ def result_of(lb: E.ELBState) -> dict[str, Any]:
 
 
 def main() -> None:
-    module = AWSModule(argument_spec=ARGUMENT_SPEC)
-    p = module.params
-    wanted = validate(module)
-    lb = E.ELBState(module, p["name"])
-    with module.aws_errors(f"describe load balancer '{p['name']}'"):
-        lb.read()
-    before = lb.view()
-
-    if p["state"] == "absent":
-        if lb.exists and not module.check_mode:
-            with module.aws_errors(f"delete load balancer '{p['name']}'"):
-                lb.delete()
-        module.exit(before=before, after={}, load_balancer={})
-
-    if lb.exists and lb.description.get("Scheme") != p["scheme"]:
-        module.fail_param(
-            "scheme",
-            f"load balancer '{p['name']}' is {lb.description.get('Scheme')}; the scheme cannot be "
-            f"changed: delete it (state: absent) and create it again, or set scheme: {lb.description.get('Scheme')}",
-        )
-    with module.aws_errors(f"look up the subnets, security groups and instances of load balancer '{p['name']}'"):
-        refs = lb.resolve_references()  # fails naming the parameter for unknown ids/names
-        after = lb.desired_view(wanted, refs)
-    if before != after and not module.check_mode:
-        with module.aws_errors(f"{'update' if lb.exists else 'create'} load balancer '{p['name']}'"):
-            lb.apply(after, refs)  # a failure runs the undo steps apply registered (e.g. deletes a new LB)
-    result: dict[str, Any] = {"waited": 0.0}
-    if not module.check_mode:
-        with module.aws_errors(f"read load balancer '{p['name']}'"):
-            if p["wait"] and after["instances"]:
-                _, result["waited"] = module.wait(
-                    lb.instance_health,
-                    lambda h: bool(h) and all(i["State"] == "InService" for i in h),
-                    f"instances of '{p['name']}' to be InService",
-                    p["wait_timeout"],
-                )
-            if before != after:
-                # the state after the change: the tags as just applied; the attributes as read at the start (none
-                # for a new load balancer) updated with ModifyLoadBalancerAttributes's answer, when it was called
-                # (a new load balancer gets every attribute this module manages) or nothing changed them
-                known = {**(lb.attributes or {}), **lb.applied_attributes} if lb.applied_attributes is not None \
-                    else (lb.attributes if before and before["attributes"] == after["attributes"] else None)
-                lb.read(known_tags=after["tags"], known_attributes=known)
-            elif result["waited"]:
-                lb.read()  # unchanged: what was read at the start, with the instances' health now
-        result.update(result_of(lb))
-    elif lb.exists:
-        result.update(result_of(lb))
-    else:
-        result["load_balancer"] = {}
-    module.exit(before=before, after=after, **result)
+    ClassicELB.run()
 
 
 if __name__ == "__main__":

@@ -118,33 +118,30 @@ import uuid
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags, tag_specifications
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSError, AWSModule, ParamError, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
+    apply_tags,
+    desired_tags,
+    tag_list_to_dict,
+    tag_specifications,
+)
 
 LIVE = ["pending", "running", "stopping", "stopped"]
 TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$")
 
 
-def validate(module: AWSModule) -> None:
-    p = module.params
-    if p["state"] == "present" and not p["image_id"]:
-        module.fail_param("image_id", "required to launch; find one with webfleet.aws.ami_info")
-    for param, prefix in (("image_id", "ami-"), ("subnet_id", "subnet-")):
-        if p[param] and not p[param].startswith(prefix):
-            module.fail_param(param, f"'{p[param]}' is not an id like {prefix}0123abcd")
-    bad = [g for g in p["security_group_ids"] or [] if not g.startswith("sg-")]
-    if bad:
-        module.fail_param("security_group_ids", f"{bad} are not security group ids like sg-0123abcd")
-    if not TYPE_RE.match(p["instance_type"]):
-        module.fail_param("instance_type", f"'{p['instance_type']}' is not an instance type like t3.micro")
-    if p["user_data"] is not None and len(p["user_data"].encode()) > 16384:
-        module.fail_param("user_data", "is larger than AWS's 16 KB limit; move the script to S3 or an image")
-    if p["root_volume_size"] is not None and not 1 <= p["root_volume_size"] <= 16384:
-        module.fail_param("root_volume_size", "must be 1-16384 GiB")
-    if p["wait_timeout"] < 0:
-        module.fail_param("wait_timeout", "must be 0 or more seconds")
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True), image_id=dict(type="str"),
+    instance_type=dict(type="str", default="t3.micro"), subnet_id=dict(type="str"),
+    security_group_ids=dict(type="list", elements="str"), key_name=dict(type="str", no_log=False),
+    user_data=dict(type="str"), http_tokens=dict(type="str", default="required", choices=["required", "optional"]),
+    root_volume_encrypted=dict(type="bool", default=True), root_volume_size=dict(type="int"),
+    tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=600),
+)
 
 
 def find(client: Any, name: str, image_id: str | None) -> list[dict[str, Any]]:
@@ -207,91 +204,131 @@ def wait_state(module: AWSModule, client: Any, ids: list[str], state: str) -> fl
     return module.wait(probe, done, f"instance(s) {', '.join(ids)} to be {state}", module.params["wait_timeout"])[1]
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str", required=True), image_id=dict(type="str"),
-        instance_type=dict(type="str", default="t3.micro"), subnet_id=dict(type="str"),
-        security_group_ids=dict(type="list", elements="str"), key_name=dict(type="str", no_log=False),
-        user_data=dict(type="str"), http_tokens=dict(type="str", default="required", choices=["required", "optional"]),
-        root_volume_encrypted=dict(type="bool", default=True), root_volume_size=dict(type="int"),
-        tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        wait=dict(type="bool", default=True), wait_timeout=dict(type="int", default=600),
-    ))
-    validate(module)
-    p = module.params
-    client = module.client("ec2")
-    with module.aws_errors(f"find instance '{p['name']}'"):
-        found = find(client, p["name"], p["image_id"] if p["state"] == "present" else None)
-    if p["state"] == "absent":
-        ids = [i["InstanceId"] for i in found]
-        waited = 0.0
-        if ids and not module.check_mode:
-            with module.aws_errors(f"terminate {', '.join(ids)}"):
-                client.terminate_instances(InstanceIds=ids)
-            if p["wait"]:
-                waited = wait_state(module, client, ids, "terminated")
-        module.exit(before=view(found[0]) if found else {}, after={}, instance_ids=ids, waited=waited)
-    tags = {**(p["tags"] or {}), "Name": p["name"]}
-    if found:
-        inst = found[0]
+class EC2Instance(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_IF = [("state", "present", ("image_id",))]
+    WHAT = "instance"
+
+    def validate(self) -> None:
+        p = self.params
+        for param, prefix in (("image_id", "ami-"), ("subnet_id", "subnet-")):
+            if p[param] and not p[param].startswith(prefix):
+                raise ParamError(param, f"'{p[param]}' is not an id like {prefix}0123abcd")
+        bad = [g for g in p["security_group_ids"] or [] if not g.startswith("sg-")]
+        if bad:
+            raise ParamError("security_group_ids", f"{bad} are not security group ids like sg-0123abcd")
+        if not TYPE_RE.match(p["instance_type"]):
+            raise ParamError("instance_type", f"'{p['instance_type']}' is not an instance type like t3.micro")
+        if p["user_data"] is not None and len(p["user_data"].encode()) > 16384:
+            raise ParamError("user_data", "is larger than AWS's 16 KB limit; move the script to S3 or an image")
+        if p["root_volume_size"] is not None and not 1 <= p["root_volume_size"] <= 16384:
+            raise ParamError("root_volume_size", "must be 1-16384 GiB")
+        if p["wait_timeout"] < 0:
+            raise ParamError("wait_timeout", "must be 0 or more seconds")
+        self.tags = {**(p["tags"] or {}), "Name": p["name"]}
+
+    def read(self) -> list[dict[str, Any]]:
+        p = self.params
+        self.client = self.module.client("ec2")
+        return find(self.client, p["name"], p["image_id"] if p["state"] == "present" else None)
+
+    def exists(self, found: list[dict[str, Any]]) -> bool:
+        return bool(found)
+
+    def state_absent(self, found: list[dict[str, Any]]) -> None:
+        ids, waited = [i["InstanceId"] for i in found], 0.0
+        if ids and not self.module.check_mode:
+            with self.module.aws_errors(f"terminate {', '.join(ids)}"):
+                self.client.terminate_instances(InstanceIds=ids)
+            if self.params["wait"]:
+                waited = wait_state(self.module, self.client, ids, "terminated")
+        self.module.exit(before=view(found[0]) if found else {}, after={}, instance_ids=ids, waited=waited)
+
+    def state_present(self, found: list[dict[str, Any]]) -> None:
+        p = self.params
+        if found:
+            self.inst, before = found[0], view(found[0])
+            for param in ("instance_type", "subnet_id", "key_name"):
+                if p[param] and p[param] != before[param]:
+                    self.module.warn(f"{param} of {self.inst['InstanceId']} is {before[param]}; it applies only at "
+                                     "launch (terminate the instance to relaunch it)")
+            self.converge(found, before, self.desired(before))
+            return
+        with self.module.aws_errors(f"check what instance '{p['name']}' refers to"):
+            self.root_device, self.root_size = check_references(self.module, self.client)
+            others = [i["InstanceId"] for i in find(self.client, p["name"], None)]
+        if others:
+            self.module.warn(f"instance(s) {', '.join(others)} named '{p['name']}' run another image; "
+                             "launching a new one")
+        self.converge(found, {}, self.desired(None))
+
+    def desired(self, before: dict[str, Any] | None) -> dict[str, Any]:
+        p = self.params
+        if before:
+            after = {**before, "tags": desired_tags(before["tags"], self.tags, p["purge_tags"]),
+                     "http_tokens": p["http_tokens"]}
+            if p["security_group_ids"]:
+                after["security_group_ids"] = sorted(p["security_group_ids"])
+            return after
+        after = {"name": p["name"], "image_id": p["image_id"], "instance_type": p["instance_type"],
+                 "subnet_id": p["subnet_id"], "key_name": p["key_name"],
+                 "security_group_ids": sorted(p["security_group_ids"] or []), "http_tokens": p["http_tokens"],
+                 "tags": self.tags, "root_volume_encrypted": p["root_volume_encrypted"]}
+        if p["user_data"] is not None:
+            after["user_data_sha256"] = hashlib.sha256(p["user_data"].encode()).hexdigest()
+        return after
+
+    def apply(self, found: list[dict[str, Any]], after: dict[str, Any]) -> str:
+        if not found:
+            return self._launch()
+        p, client, inst = self.params, self.client, self.inst
         before = view(inst)
-        after = {**before, "tags": desired_tags(before["tags"], tags, p["purge_tags"]), "http_tokens": p["http_tokens"]}
-        if p["security_group_ids"]:
-            after["security_group_ids"] = sorted(p["security_group_ids"])
-        for param in ("instance_type", "subnet_id", "key_name"):
-            if p[param] and p[param] != before[param]:
-                module.warn(f"{param} of {inst['InstanceId']} is {before[param]}; it applies only at launch "
-                            "(terminate the instance to relaunch it)")
-        waited = 0.0
-        if before != after and not module.check_mode:
-            with module.aws_errors(f"update instance {inst['InstanceId']}"):
-                if after["security_group_ids"] != before["security_group_ids"]:
-                    client.modify_instance_attribute(InstanceId=inst["InstanceId"], Groups=after["security_group_ids"])
-                if after["http_tokens"] != before["http_tokens"]:
-                    client.modify_instance_metadata_options(InstanceId=inst["InstanceId"], HttpTokens=p["http_tokens"],
-                                                            HttpEndpoint="enabled")
-                apply_tags(client, [inst["InstanceId"]], before["tags"], tags, p["purge_tags"])
-        if inst["State"]["Name"] == "pending" and p["wait"] and not module.check_mode:
-            waited = wait_state(module, client, [inst["InstanceId"]], "running")
-        with module.aws_errors(f"describe instance {inst['InstanceId']}"):
-            inst = find(client, p["name"], p["image_id"])[0]
-        module.exit(before=before, after=after, instance=snake(inst), instance_id=inst["InstanceId"], waited=waited)
-    with module.aws_errors(f"check what instance '{p['name']}' refers to"):
-        root_device, root_size = check_references(module, client)
-        others = [i["InstanceId"] for i in find(client, p["name"], None)]
-    if others:
-        module.warn(f"instance(s) {', '.join(others)} named '{p['name']}' run another image; launching a new one")
-    after = {"name": p["name"], "image_id": p["image_id"], "instance_type": p["instance_type"],
-             "subnet_id": p["subnet_id"], "key_name": p["key_name"],
-             "security_group_ids": sorted(p["security_group_ids"] or []), "http_tokens": p["http_tokens"], "tags": tags,
-             "root_volume_encrypted": p["root_volume_encrypted"]}
-    if p["user_data"] is not None:
-        after["user_data_sha256"] = hashlib.sha256(p["user_data"].encode()).hexdigest()
-    if module.check_mode:
-        module.exit(before={}, after=after, instance={}, waited=0.0)
-    ebs: dict[str, Any] = {"Encrypted": p["root_volume_encrypted"], "DeleteOnTermination": True}
-    if p["root_volume_size"] or root_size:
-        ebs["VolumeSize"] = p["root_volume_size"] or root_size
-    args: dict[str, Any] = {
-        "ImageId": p["image_id"], "InstanceType": p["instance_type"], "MinCount": 1, "MaxCount": 1,
-        "ClientToken": uuid.uuid4().hex,  # retries of this one launch never start a second instance
-        "MetadataOptions": {"HttpTokens": p["http_tokens"], "HttpEndpoint": "enabled"},
-        "BlockDeviceMappings": [{"DeviceName": root_device, "Ebs": ebs}],
-        "TagSpecifications": tag_specifications(["instance", "volume"], tags),
-    }
-    for param, key in (("subnet_id", "SubnetId"), ("security_group_ids", "SecurityGroupIds"),
-                       ("key_name", "KeyName"), ("user_data", "UserData")):
-        if p[param]:
-            args[key] = p[param]
-    with module.aws_errors(f"launch instance '{p['name']}'"):
+        if after["security_group_ids"] != before["security_group_ids"]:
+            client.modify_instance_attribute(InstanceId=inst["InstanceId"], Groups=after["security_group_ids"])
+        if after["http_tokens"] != before["http_tokens"]:
+            client.modify_instance_metadata_options(InstanceId=inst["InstanceId"], HttpTokens=p["http_tokens"],
+                                                    HttpEndpoint="enabled")
+        apply_tags(client, [inst["InstanceId"]], before["tags"], self.tags, p["purge_tags"])
+        return inst["InstanceId"]
+
+    def _launch(self) -> str:
+        p, client = self.params, self.client
+        ebs: dict[str, Any] = {"Encrypted": p["root_volume_encrypted"], "DeleteOnTermination": True}
+        if p["root_volume_size"] or self.root_size:
+            ebs["VolumeSize"] = p["root_volume_size"] or self.root_size
+        args: dict[str, Any] = {
+            "ImageId": p["image_id"], "InstanceType": p["instance_type"], "MinCount": 1, "MaxCount": 1,
+            "ClientToken": uuid.uuid4().hex,  # retries of this one launch never start a second instance
+            "MetadataOptions": {"HttpTokens": p["http_tokens"], "HttpEndpoint": "enabled"},
+            "BlockDeviceMappings": [{"DeviceName": self.root_device, "Ebs": ebs}],
+            "TagSpecifications": tag_specifications(["instance", "volume"], self.tags),
+        }
+        for param, key in (("subnet_id", "SubnetId"), ("security_group_ids", "SecurityGroupIds"),
+                           ("key_name", "KeyName"), ("user_data", "UserData")):
+            if p[param]:
+                args[key] = p[param]
         instance_id = client.run_instances(**args)["Instances"][0]["InstanceId"]
-        module.on_failure(f"terminate instance {instance_id}",
-                          lambda: client.terminate_instances(InstanceIds=[instance_id]))
-    waited = wait_state(module, client, [instance_id], "running") if p["wait"] else 0.0
-    with module.aws_errors(f"describe instance {instance_id}"):
-        inst = client.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
-    module.exit(before={}, after=after, instance=snake(inst), instance_id=instance_id, waited=waited)
+        self.module.on_failure(f"terminate instance {instance_id}",
+                               lambda: client.terminate_instances(InstanceIds=[instance_id]))
+        return instance_id
+
+    def result(self, found: list[dict[str, Any]], after: dict[str, Any], final: Any) -> dict[str, Any]:
+        p, client = self.params, self.client
+        if not found:  # a launch (or a check-mode one)
+            if final is None:
+                return {"instance": {}, "waited": 0.0}
+            waited = wait_state(self.module, client, [final], "running") if p["wait"] else 0.0
+            inst = client.describe_instances(InstanceIds=[final])["Reservations"][0]["Instances"][0]
+            return {"instance": snake(inst), "instance_id": final, "waited": waited}
+        inst, waited = self.inst, 0.0
+        if inst["State"]["Name"] == "pending" and p["wait"] and not self.module.check_mode:
+            waited = wait_state(self.module, client, [inst["InstanceId"]], "running")
+        inst = find(client, p["name"], p["image_id"])[0]
+        return {"instance": snake(inst), "instance_id": inst["InstanceId"], "waited": waited}
+
+
+def main() -> None:
+    EC2Instance.run()
 
 
 if __name__ == "__main__":

@@ -56,29 +56,42 @@ names:
   sample: [webfleet-bake-0123456789ab]
 """
 
+from typing import Any
+
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSInfo
 
 LIVE = ["pending", "running", "stopping", "stopped", "shutting-down"]
+ARGUMENT_SPEC: dict[str, Any] = dict(tags=dict(type="dict", required=True))
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(tags=dict(type="dict", required=True)))
-    tags = module.params["tags"]
-    if not tags:
-        module.fail_param("tags", "give at least one tag to match, for example {Role: builder}")
-    filters = [{"Name": f"tag:{k}", "Values": [str(v)]} for k, v in sorted(tags.items())]
-    client = module.client("ec2")
-    with module.aws_errors(f"find what is tagged {tags}"):
+class TagInfo(AWSInfo):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+
+    def label(self) -> str:
+        return f"what is tagged {self.params['tags']}"
+
+    def validate(self) -> None:
+        if not self.params["tags"]:
+            raise ParamError("tags", "give at least one tag to match, for example {Role: builder}")
+
+    def read(self) -> dict[str, Any]:
+        client = self.module.client("ec2")
+        filters = [{"Name": f"tag:{k}", "Values": [str(v)]} for k, v in sorted(self.params["tags"].items())]
         reservations = paginate(client, "describe_instances", "Reservations",
                                 Filters=[*filters, {"Name": "instance-state-name", "Values": LIVE}])
         groups = paginate(client, "describe_security_groups", "SecurityGroups", Filters=filters)
         keys = client.describe_key_pairs(Filters=filters)["KeyPairs"]
-    instances = [snake(i) for r in reservations for i in r["Instances"]]
-    names = {i.get("tags", {}).get("Name") for i in instances} - {None, ""}
-    names |= {g["GroupName"] for g in groups} | {k["KeyName"] for k in keys}
-    module.exit(changed=False, instances=instances, security_groups=[snake(g) for g in groups],
-                key_pairs=[snake(k) for k in keys], names=sorted(names))
+        instances = [snake(i) for r in reservations for i in r["Instances"]]
+        names = {i.get("tags", {}).get("Name") for i in instances} - {None, ""}
+        names |= {g["GroupName"] for g in groups} | {k["KeyName"] for k in keys}
+        return {"instances": instances, "security_groups": [snake(g) for g in groups],
+                "key_pairs": [snake(k) for k in keys], "names": sorted(names)}
+
+
+def main() -> None:
+    TagInfo.run()
 
 
 if __name__ == "__main__":

@@ -82,10 +82,10 @@ EXAMPLES = r"""
     state: present
     wait_timeout: 300
 
-- name: Register an instance with nginx-lb without waiting for the health check
+- name: Register an instance with web-lb without waiting for the health check
   webfleet.aws.elb_instance:
     instance_id: i-0123456789abcdef0
-    load_balancers: [nginx-lb]
+    load_balancers: [web-lb]
     wait: false
 """
 
@@ -98,7 +98,7 @@ load_balancers:
   returned: always
   type: list
   elements: str
-  sample: [nginx-lb]
+  sample: [web-lb]
 instance_health:
   description:
     - Health of the instance per load balancer, as DescribeInstanceHealth last reported it (after the wait).
@@ -106,7 +106,7 @@ instance_health:
       longer lists the instance (deregistration finished).
   returned: always
   type: dict
-  sample: {nginx-lb: {state: InService, reason_code: N/A, description: N/A}}
+  sample: {web-lb: {state: InService, reason_code: N/A, description: N/A}}
 waited:
   description:
     - Seconds spent waiting (0 without O(wait), in check mode with a change, or when nothing had to be waited for).
@@ -122,7 +122,8 @@ instance_id:
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils import elb_membership as M
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, describe_or_none
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 from ansible_collections.webfleet.aws.plugins.module_utils.waiters import WaitTimeout, wait_for
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
@@ -187,53 +188,68 @@ def wait_until(module: AWSModule, member: M.Membership, names: list[str], presen
     raise AssertionError("unreachable")
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=ARGUMENT_SPEC)
-    p = module.params
-    try:
-        names = M.validate(p)
-    except ParamError as exc:
-        module.fail_param(exc.param, exc.problem)
-    instance_id, present = p["instance_id"], p["state"] == "present"
+class ELBInstance(AWSResource):
+    """One instance's registrations with classic load balancers."""
 
-    instance = read_instance(module, instance_id)
-    member = M.Membership(module.client("elb"), instance_id)
-    with module.aws_errors("describe the load balancers"):
-        lbs = member.named(names) if names is not None else member.registered_with()
-    registered = sorted(n for n, d in lbs.items() if member.is_member(d))
-    in_scope = sorted(lbs)
-    before = {"instance_id": instance_id, "load_balancers": registered}
-    after = {"instance_id": instance_id, "load_balancers": in_scope if present else []}
-    change = sorted(set(in_scope) - set(registered)) if present else registered
-    if present and change:
-        check_registrable(module, instance, {n: lbs[n] for n in change})
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    waited = 0.0
-    if not module.check_mode:
-        for name in change:
-            verb = "register" if present else "deregister"
-            with module.aws_errors(f"{verb} instance {instance_id} {'with' if present else 'from'} '{name}'"):
-                if present:
-                    member.register(name)
+    def label(self) -> str:
+        return f"the load balancers of instance {self.params['instance_id']}"
+
+    def validate(self) -> None:
+        self.names = M.validate(self.params)
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        """{load balancer name: description} of the named load balancers (or those the instance is in)."""
+        self.instance = read_instance(self.module, self.params["instance_id"])
+        self.member = M.Membership(self.module.client("elb"), self.params["instance_id"])
+        return self.member.named(self.names) if self.names is not None else self.member.registered_with()
+
+    def state_present(self, lbs: dict[str, dict[str, Any]]) -> None:
+        self.plan(lbs, present=True)
+
+    def state_absent(self, lbs: dict[str, dict[str, Any]]) -> None:
+        self.plan(lbs, present=False)
+
+    def plan(self, lbs: dict[str, dict[str, Any]], present: bool) -> None:
+        instance_id, self.present, self.lbs = self.params["instance_id"], present, lbs
+        self.registered = sorted(n for n, d in lbs.items() if self.member.is_member(d))
+        self.in_scope = sorted(lbs)
+        before = {"instance_id": instance_id, "load_balancers": self.registered}
+        after = {"instance_id": instance_id, "load_balancers": self.in_scope if present else []}
+        self.change = sorted(set(self.in_scope) - set(self.registered)) if present else self.registered
+        if present and self.change:
+            check_registrable(self.module, self.instance, {n: lbs[n] for n in self.change})
+        self.converge(lbs, before, after)
+
+    def apply(self, lbs: dict[str, dict[str, Any]], after: dict[str, Any]) -> None:
+        instance_id = self.params["instance_id"]
+        for name in self.change:
+            verb = "register" if self.present else "deregister"
+            with self.module.aws_errors(f"{verb} instance {instance_id} {'with' if self.present else 'from'} "
+                                        f"'{name}'"):
+                if self.present:
+                    self.member.register(name)
                 else:
-                    member.deregister(name)
-    # present: every named LB; absent: those it leaves, and named ones it may still be draining from
-    watch = in_scope if present else sorted(set(registered) | set(names or []))
-    # waiting only reads: check mode waits too when there is nothing to change (a read-only
-    # "wait until InService" for instances something else registered, e.g. an Auto Scaling group)
-    if p["wait"] and watch and not (module.check_mode and change):
-        healths, waited = wait_until(module, member, watch, present, lbs)
-    else:
-        with module.aws_errors(f"read the health of instance {instance_id}"):
+                    self.member.deregister(name)
+
+    def result(self, lbs: dict[str, dict[str, Any]], after: dict[str, Any], final: Any) -> dict[str, Any]:
+        p, member, waited = self.params, self.member, 0.0
+        # present: every named LB; absent: those it leaves, and named ones it may still be draining from
+        watch = self.in_scope if self.present else sorted(set(self.registered) | set(self.names or []))
+        # waiting only reads: check mode waits too when there is nothing to change (a read-only
+        # "wait until InService" for instances something else registered, e.g. an Auto Scaling group)
+        if p["wait"] and watch and not (self.module.check_mode and self.change):
+            healths, waited = wait_until(self.module, member, watch, self.present, lbs)
+        else:
             healths = member.healths(watch)
-    module.exit(
-        before=before,
-        after=after,
-        instance_id=instance_id,
-        load_balancers=in_scope if present else registered,
-        instance_health={n: M.health_view(e) for n, e in healths.items()},
-        waited=waited,
-    )
+        return {"instance_id": p["instance_id"], "waited": waited,
+                "load_balancers": self.in_scope if self.present else self.registered,
+                "instance_health": {n: M.health_view(e) for n, e in healths.items()}}
+
+
+def main() -> None:
+    ELBInstance.run()
 
 
 if __name__ == "__main__":

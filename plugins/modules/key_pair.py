@@ -82,15 +82,20 @@ private_key:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
-    apply_tags,
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.keys import (
     parse_public_key,
     public_key_fingerprint,
     same_public_key,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
+    apply_tags,
+    desired_tags,
+    dict_to_tag_list,
+    tag_list_to_dict,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, dict_to_tag_list, tag_list_to_dict
 
 
 def find_key(client: Any, name: str) -> dict[str, Any] | None:
@@ -109,70 +114,102 @@ def public(key: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in snake(key).items() if k not in ("key_material", "public_key")}
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str", required=True), public_key_material=dict(type="str"),
-        key_type=dict(type="str", default="rsa", choices=["rsa", "ed25519"]), force=dict(type="bool", default=True),
-        tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-    ))
-    p = module.params
-    name = p["name"]
-    if not name or len(name) > 255 or not name.isascii():
-        module.fail_param("name", "must be 1-255 ASCII characters")
-    material = p["public_key_material"]
-    if material is not None:
-        try:
-            import_type, _ = parse_public_key(material)
-        except ValueError as exc:
-            module.fail_param("public_key_material", str(exc))
-    client = module.client("ec2")
-    with module.aws_errors(f"describe key pair '{name}'"):
-        key = find_key(client, name)
-    before = view(key)
-    if p["state"] == "absent":
-        if key and not module.check_mode:
-            with module.aws_errors(f"delete key pair '{name}'"):
-                client.delete_key_pair(KeyName=name)
-        module.exit(before=before, after={})
-    replace = False
-    if key and material is not None and not same_public_key(material, key):
-        if p["force"]:
-            replace = True
-        else:
-            module.warn(f"key pair '{name}' holds another key than public_key_material; kept it (force is false)")
-    if key and material is None and p["key_type"] != key.get("KeyType"):
-        module.warn(f"key pair '{name}' is {key.get('KeyType')}; AWS cannot change a key's type (delete it first)")
-    if key is None or replace:
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True), public_key_material=dict(type="str"),
+    key_type=dict(type="str", default="rsa", choices=["rsa", "ed25519"]), force=dict(type="bool", default=True),
+    tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
+
+
+class KeyPair(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "key pair"
+
+    def validate(self) -> None:
+        name, material = self.params["name"], self.params["public_key_material"]
+        if not name or len(name) > 255 or not name.isascii():
+            raise ParamError("name", "must be 1-255 ASCII characters")
+        self.import_type, self.made = None, None
+        if material is not None:
+            try:
+                self.import_type, _ = parse_public_key(material)
+            except ValueError as exc:
+                raise ParamError("public_key_material", str(exc)) from None
+
+    def read(self) -> dict[str, Any] | None:
+        self.client = self.module.client("ec2")
+        return find_key(self.client, self.params["name"])
+
+    def view(self, key: dict[str, Any] | None) -> dict[str, Any]:
+        return view(key)
+
+    def delete(self, key: dict[str, Any]) -> None:
+        self.client.delete_key_pair(KeyName=self.params["name"])
+
+    def state_present(self, key: dict[str, Any] | None) -> None:
+        p, name, material = self.params, self.params["name"], self.params["public_key_material"]
+        self.replace = False
+        if key and material is not None and not same_public_key(material, key):
+            if p["force"]:
+                self.replace = True
+            else:
+                self.module.warn(f"key pair '{name}' holds another key than public_key_material; kept it "
+                                 "(force is false)")
+        if key and material is None and p["key_type"] != key.get("KeyType"):
+            self.module.warn(f"key pair '{name}' is {key.get('KeyType')}; AWS cannot change a key's type "
+                             "(delete it first)")
+        self.converge(key, view(key), self.desired(key))
+
+    def desired(self, key: dict[str, Any] | None) -> dict[str, Any]:
+        p, material, before = self.params, self.params["public_key_material"], view(key)
+        if key is not None and not self.replace:
+            return {**before, "tags": desired_tags(before["tags"], p["tags"], p["purge_tags"])}
         tags = dict(p["tags"] or {}) if key is None else desired_tags(before["tags"], p["tags"], p["purge_tags"])
         fingerprint = public_key_fingerprint(material) if material is not None else "(generated by EC2)"
-        after = {"key_name": name, "key_type": import_type if material is not None else p["key_type"],
-                 "key_fingerprint": fingerprint, "tags": tags}
-        if module.check_mode:
-            module.exit(before=before, after=after, key={})
+        return {"key_name": p["name"], "key_type": self.import_type if material is not None else p["key_type"],
+                "key_fingerprint": fingerprint, "tags": tags}
+
+    def apply(self, key: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+        p = self.params
+        if key is not None and not self.replace:
+            apply_tags(self.client, [key["KeyPairId"]], view(key)["tags"], p["tags"], p["purge_tags"])
+            return {"key": find_key(self.client, p["name"])}
+        return self._make(key, after)
+
+    def _make(self, key: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+        p, client, name, material = self.params, self.client, self.params["name"], self.params["public_key_material"]
         result: dict[str, Any] = {}
-        with module.aws_errors(f"{'replace' if replace else 'create'} key pair '{name}'"):
-            if replace:
-                client.delete_key_pair(KeyName=name)
-            spec = tag_specifications(["key-pair"], tags)
-            extra = {"TagSpecifications": spec} if spec else {}
-            if material is not None:
-                made = client.import_key_pair(KeyName=name, PublicKeyMaterial=material.strip().encode(), **extra)
-            else:
-                made = client.create_key_pair(KeyName=name, KeyType=p["key_type"], **extra)
-                result["private_key"] = made.pop("KeyMaterial")
-            # The answer is the key pair (a read-back that failed would lose the private key and
-            # leave the pair behind); should anything fail from here on, the new pair goes.
-            module.on_failure(f"delete key pair {name}", lambda: client.delete_key_pair(KeyName=name))
-            made.pop("ResponseMetadata", None)
-            key = {**made, "KeyType": after["key_type"], "Tags": made.get("Tags") or dict_to_tag_list(tags)}
-        module.exit(before=before, after=view(key), key=public(key), **result)
-    after = {**before, "tags": desired_tags(before["tags"], p["tags"], p["purge_tags"])}
-    if after != before and not module.check_mode:
-        with module.aws_errors(f"tag key pair '{name}'"):
-            apply_tags(client, [key["KeyPairId"]], before["tags"], p["tags"], p["purge_tags"])
-            key = find_key(client, name)
-    module.exit(before=before, after=after, key=public(key or {}))
+        if self.replace:
+            client.delete_key_pair(KeyName=name)
+        spec = tag_specifications(["key-pair"], after["tags"])
+        extra = {"TagSpecifications": spec} if spec else {}
+        if material is not None:
+            made = client.import_key_pair(KeyName=name, PublicKeyMaterial=material.strip().encode(), **extra)
+        else:
+            made = client.create_key_pair(KeyName=name, KeyType=p["key_type"], **extra)
+            result["private_key"] = made.pop("KeyMaterial")
+        # The answer is the key pair (a read-back that failed would lose the private key and
+        # leave the pair behind); should anything fail from here on, the new pair goes.
+        self.module.on_failure(f"delete key pair {name}", lambda: client.delete_key_pair(KeyName=name))
+        made.pop("ResponseMetadata", None)
+        result["key"] = self.made = {**made, "KeyType": after["key_type"],
+                         "Tags": made.get("Tags") or dict_to_tag_list(after["tags"])}
+        return result
+
+    def reported_after(self, desired: dict[str, Any], final: Any) -> dict[str, Any]:
+        return view(self.made) if self.made else desired  # a new key's fingerprint is the one AWS answered
+
+    def result(self, key: dict[str, Any] | None, after: dict[str, Any], final: Any) -> dict[str, Any]:
+        if self.params["state"] == "absent":
+            return {}
+        if final is None:
+            return {"key": {} if key is None or self.replace else public(key)}
+        return {**final, "key": public(final["key"] or {})}
+
+
+def main() -> None:
+    KeyPair.run()
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ EXAMPLES = r"""
 
 - name: The group uses it by its generated name
   webfleet.aws.autoscaling_group:
-    name: nginx-asg
+    name: web-asg
     launch_config_name: "{{ lc.name }}"
     vpc_zone_identifier: "{{ subnet_ids }}"
 
@@ -148,41 +148,32 @@ in_use:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.instance_options import (
+    AMI_RE,
+    block_device_problem,
+    instance_argument_spec,
+    instance_type_problem,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.launch_configs import (
+    LC_PREFIX_RE,
+    launch_config_definition,
+    launch_config_name,
+    owned_by_prefix,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name_prefix=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     # launch configurations know neither instance metadata tags nor a KMS key for EBS volumes
-    **asu.instance_argument_spec(),
+    **instance_argument_spec(),
     security_groups=dict(type="list", elements="str"),
     associate_public_ip_address=dict(type="bool"),
     cleanup_old=dict(type="bool", default=True),
 )
-
-
-def validate(module: AWSModule) -> None:
-    p = module.params
-    if not asu.LC_PREFIX_RE.match(p["name_prefix"]):
-        module.fail_param("name_prefix", "must be 1-200 letters, digits or _+=,.@- characters")
-    if p["state"] == "absent":
-        return
-    if not p["image_id"]:
-        module.fail_param("image_id", "is required with state=present; give the AMI id (ami-...)")
-    if not asu.AMI_RE.match(p["image_id"]):
-        module.fail_param("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
-    problem = asu.instance_type_problem(p["instance_type"])
-    if problem:
-        module.fail_param("instance_type", problem)
-    hops = p["metadata_options"]["http_put_response_hop_limit"]
-    if hops is not None and not 1 <= hops <= 64:
-        module.fail_param("metadata_options.http_put_response_hop_limit", f"must be 1 to 64, got {hops}")
-    bad = asu.block_device_problem(p["block_device_mappings"])
-    if bad:
-        module.fail_param(*bad)
 
 
 def check_references(module: AWSModule, ec2: Any) -> None:
@@ -208,60 +199,97 @@ def usage(autoscaling: Any, names: list[str]) -> dict[str, list[str]]:
     return used
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=ARGUMENT_SPEC)
-    validate(module)
-    p = module.params
-    autoscaling = module.client("autoscaling")
-    prefix = p["name_prefix"]
-    with module.aws_errors(f"list launch configurations named {prefix}-*"):
+class LaunchConfigs(AWSResource):
+    """The launch configurations named ``<name_prefix>-<hash of the definition>``: one per definition."""
+
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_IF = [("state", "present", ("image_id",))]
+
+    def label(self) -> str:
+        return f"launch configurations named {self.params['name_prefix']}-*"
+
+    def validate(self) -> None:
+        p = self.params
+        if not LC_PREFIX_RE.match(p["name_prefix"]):
+            raise ParamError("name_prefix", "must be 1-200 letters, digits or _+=,.@- characters")
+        if p["state"] == "absent":
+            return
+        if not AMI_RE.match(p["image_id"]):
+            raise ParamError("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
+        problem = instance_type_problem(p["instance_type"])
+        if problem:
+            raise ParamError("instance_type", problem)
+        hops = p["metadata_options"]["http_put_response_hop_limit"]
+        if hops is not None and not 1 <= hops <= 64:
+            raise ParamError("metadata_options.http_put_response_hop_limit", f"must be 1 to 64, got {hops}")
+        bad = block_device_problem(p["block_device_mappings"])
+        if bad:
+            raise ParamError(*bad)
+
+    def read(self) -> dict[str, Any]:
+        """{name: launch configuration} of every launch configuration in the region."""
+        self.autoscaling = self.module.client("autoscaling")
         existing = {lc["LaunchConfigurationName"]: lc
-                    for lc in paginate(autoscaling, "describe_launch_configurations", "LaunchConfigurations")}
-        owned = asu.owned_by_prefix(existing, prefix)
-        in_use = usage(autoscaling, owned) if owned else {}
+                    for lc in paginate(self.autoscaling, "describe_launch_configurations", "LaunchConfigurations")}
+        self.owned = owned_by_prefix(existing, self.params["name_prefix"])
+        self.in_use = usage(self.autoscaling, self.owned) if self.owned else {}
+        return existing
 
-    name = None
-    definition: dict[str, Any] = {}
-    if p["state"] == "present":
-        definition = asu.launch_config_definition(p)
-        name = asu.launch_config_name(prefix, definition)
-        if name not in existing:  # the name hashes the definition: an existing one's ids were accepted by AWS
-            check_references(module, module.client("ec2"))
-        keep = {name}
-        to_delete = [n for n in owned if n not in keep and n not in in_use] if p["cleanup_old"] else []
-    else:
-        to_delete = [n for n in owned if n not in in_use]
-        if in_use:
-            kept = "; ".join(f"{lc} (used by {', '.join(groups)})" for lc, groups in sorted(in_use.items()))
-            module.warn(f"launch configurations still in use were kept: {kept}")
-    before = {"launch_configurations": owned}
-    after_names = sorted((set(owned) | ({name} if name else set())) - set(to_delete))
-    after = {"launch_configurations": after_names}
-    if name:
-        after["current"] = before["current"] = name
-        if name not in existing:
-            before["current"] = None
+    def state_present(self, existing: dict[str, Any]) -> None:
+        p = self.params
+        self.definition = launch_config_definition(p)
+        self.name = launch_config_name(p["name_prefix"], self.definition)
+        if self.name not in existing:  # the name hashes the definition: an existing one's ids were accepted by AWS
+            check_references(self.module, self.module.client("ec2"))
+        self.to_delete = [n for n in self.owned if n != self.name and n not in self.in_use] \
+            if p["cleanup_old"] else []
+        self.plan(existing)
 
-    result: dict[str, Any] = {"deleted": to_delete, "in_use": in_use}
-    if not module.check_mode:
+    def state_absent(self, existing: dict[str, Any]) -> None:
+        self.name, self.definition = None, {}
+        self.to_delete = [n for n in self.owned if n not in self.in_use]
+        if self.in_use:
+            kept = "; ".join(f"{lc} (used by {', '.join(groups)})" for lc, groups in sorted(self.in_use.items()))
+            self.module.warn(f"launch configurations still in use were kept: {kept}")
+        self.plan(existing)
+
+    def plan(self, existing: dict[str, Any]) -> None:
+        name = self.name
+        before = {"launch_configurations": self.owned}
+        after = {"launch_configurations": sorted((set(self.owned) | ({name} if name else set())) -
+                                                 set(self.to_delete))}
+        if name:
+            after["current"] = before["current"] = name
+            if name not in existing:
+                before["current"] = None
+        self.converge(existing, before, after)
+
+    def apply(self, existing: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | None:
+        name, autoscaling, made = self.name, self.autoscaling, None
         created = bool(name) and name not in existing
         if created:
-            with module.aws_errors(f"create launch configuration {name}"):
-                autoscaling.create_launch_configuration(LaunchConfigurationName=name, **definition)
-                module.on_failure(f"delete launch configuration {name}",
-                                  lambda: autoscaling.delete_launch_configuration(LaunchConfigurationName=name))
-        for old in to_delete:
-            with module.aws_errors(f"delete launch configuration {old}"):
+            autoscaling.create_launch_configuration(LaunchConfigurationName=name, **self.definition)
+            self.module.on_failure(f"delete launch configuration {name}",
+                                   lambda: autoscaling.delete_launch_configuration(LaunchConfigurationName=name))
+        for old in self.to_delete:
+            with self.module.aws_errors(f"delete launch configuration {old}"):
                 autoscaling.delete_launch_configuration(LaunchConfigurationName=old)
         if created:  # CreateLaunchConfiguration answers with nothing to report
-            with module.aws_errors(f"describe launch configuration {name}"):
-                made = autoscaling.describe_launch_configurations(
-                    LaunchConfigurationNames=[name])["LaunchConfigurations"]
-            existing[name] = made[0] if made else {}
-    if name:
-        result["name"] = name
-        result["launch_configuration"] = snake(existing.get(name) or dict(definition, LaunchConfigurationName=name))
-    module.exit(before=before, after=after, **result)
+            found = autoscaling.describe_launch_configurations(LaunchConfigurationNames=[name])["LaunchConfigurations"]
+            made = found[0] if found else {}
+        return made
+
+    def result(self, existing: dict[str, Any], after: dict[str, Any], made: Any) -> dict[str, Any]:
+        result: dict[str, Any] = {"deleted": self.to_delete, "in_use": self.in_use}
+        if self.name:
+            lc = made if made is not None else existing.get(self.name)
+            result["name"] = self.name
+            result["launch_configuration"] = snake(lc or dict(self.definition, LaunchConfigurationName=self.name))
+        return result
+
+
+def main() -> None:
+    LaunchConfigs.run()
 
 
 if __name__ == "__main__":

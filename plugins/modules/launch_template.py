@@ -183,12 +183,26 @@ deleted_versions:
 import re
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils import autoscaling as asu
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import apply_tags
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.instance_options import (
+    AMI_RE,
+    SG_RE,
+    block_device_problem,
+    instance_argument_spec,
+    instance_type_problem,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.launch_templates import (
+    LT_NAME_RE,
+    launch_template_data,
+    template_data_differs,
+    template_data_view,
+    versions_to_delete,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
+    apply_tags,
     desired_tags,
     dict_to_tag_list,
     tag_list_to_dict,
@@ -199,7 +213,7 @@ NOT_FOUND = ("InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTempla
 ARGUMENT_SPEC: dict[str, Any] = dict(
     name=dict(type="str", required=True),
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    **asu.instance_argument_spec(
+    **instance_argument_spec(
         metadata_options=dict(instance_metadata_tags=dict(type="str", choices=["enabled", "disabled"])),
         block_device_mappings=dict(kms_key_id=dict(type="str", no_log=False)),
     ),
@@ -214,34 +228,6 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     tags=dict(type="dict", aliases=["resource_tags"]),
     purge_tags=dict(type="bool", default=True),
 )
-
-
-def validate(module: AWSModule) -> None:
-    p = module.params
-    if not asu.LT_NAME_RE.match(p["name"]):
-        module.fail_param("name", "must be 3-128 characters: letters, digits and ( ) . - / _")
-    if p["state"] == "absent":
-        return
-    if not p["image_id"]:
-        module.fail_param("image_id", "is required with state=present; give the AMI id (ami-...)")
-    if not asu.AMI_RE.match(p["image_id"]):
-        module.fail_param("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
-    problem = asu.instance_type_problem(p["instance_type"])
-    if problem:
-        module.fail_param("instance_type", problem)
-    for sg in p["security_group_ids"] or ():
-        if not asu.SG_RE.match(sg):
-            module.fail_param("security_group_ids", f"'{sg}' is not a security group id; use sg-... ids")
-    hops = (p["metadata_options"] or {}).get("http_put_response_hop_limit")
-    if hops is not None and not 1 <= hops <= 64:
-        module.fail_param("metadata_options.http_put_response_hop_limit", f"must be 1 to 64, got {hops}")
-    bad = asu.block_device_problem(p["block_device_mappings"])
-    if bad:
-        module.fail_param(*bad)
-    if p["default_version"] not in ("latest", "$Latest") and not re.match(r"^[1-9]\d*$", p["default_version"]):
-        module.fail_param("default_version", f"'{p['default_version']}' must be 'latest' or a version number")
-    if p["versions_to_keep"] is not None and p["versions_to_keep"] < 1:
-        module.fail_param("versions_to_keep", "must be 1 or more (or unset to keep every version)")
 
 
 def check_references(module: AWSModule, ec2: Any) -> None:
@@ -270,102 +256,156 @@ def view(template: dict[str, Any] | None, data: dict[str, Any] | None) -> dict[s
         return {}
     return {"name": template["LaunchTemplateName"], "latest_version": template["LatestVersionNumber"],
             "default_version": template["DefaultVersionNumber"], "tags": tag_list_to_dict(template.get("Tags")),
-            "launch_template_data": asu.template_data_view(data)}
+            "launch_template_data": template_data_view(data)}
+
+
+class LaunchTemplate(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_IF = [("state", "present", ("image_id",))]
+    WHAT = "launch template"
+
+    def validate(self) -> None:
+        p = self.params
+        if not LT_NAME_RE.match(p["name"]):
+            raise ParamError("name", "must be 3-128 characters: letters, digits and ( ) . - / _")
+        if p["state"] == "absent":
+            return
+        if not AMI_RE.match(p["image_id"]):
+            raise ParamError("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
+        problem = instance_type_problem(p["instance_type"])
+        if problem:
+            raise ParamError("instance_type", problem)
+        for sg in p["security_group_ids"] or ():
+            if not SG_RE.match(sg):
+                raise ParamError("security_group_ids", f"'{sg}' is not a security group id; use sg-... ids")
+        hops = (p["metadata_options"] or {}).get("http_put_response_hop_limit")
+        if hops is not None and not 1 <= hops <= 64:
+            raise ParamError("metadata_options.http_put_response_hop_limit", f"must be 1 to 64, got {hops}")
+        bad = block_device_problem(p["block_device_mappings"])
+        if bad:
+            raise ParamError(*bad)
+        if p["default_version"] not in ("latest", "$Latest") and not re.match(r"^[1-9]\d*$", p["default_version"]):
+            raise ParamError("default_version", f"'{p['default_version']}' must be 'latest' or a version number")
+        if p["versions_to_keep"] is not None and p["versions_to_keep"] < 1:
+            raise ParamError("versions_to_keep", "must be 1 or more (or unset to keep every version)")
+
+    def read(self) -> dict[str, Any] | None:
+        self.ec2 = self.module.client("ec2")
+        return read_current(self.ec2, self.params["name"])
+
+    def state_absent(self, current: dict[str, Any] | None) -> None:
+        if current and not self.module.check_mode:
+            with self.module.aws_errors(f"delete {self.label()}"):
+                self.ec2.delete_launch_template(LaunchTemplateId=current["template"]["LaunchTemplateId"])
+        before = view(current["template"], None) if current else {}
+        self.module.exit(before=before, after={}, launch_template={}, deleted_versions=[])
+
+    def state_present(self, current: dict[str, Any] | None) -> None:
+        p = self.params
+        self.desired_data = launch_template_data(p)
+        template = current["template"] if current else None
+        latest = template["LatestVersionNumber"] if template else 0
+        self.latest_data = current["versions"][latest]["LaunchTemplateData"] if template else None
+        self.new_version = template is None or template_data_differs(self.latest_data, self.desired_data)
+        if self.new_version:  # the ids of an unchanged latest version were accepted by AWS already
+            check_references(self.module, self.ec2)
+        want_latest = latest + 1 if self.new_version else latest
+        self.want_default = want_latest if p["default_version"] in ("latest", "$Latest") else int(p["default_version"])
+        if self.want_default > want_latest:
+            self.module.fail_param("default_version",
+                                   f"version {self.want_default} does not exist (latest is {want_latest})")
+        if template and self.want_default not in current["versions"] and self.want_default != want_latest:
+            self.module.fail_param("default_version",
+                                   f"version {self.want_default} was deleted; choose an existing version")
+        existing = list(current["versions"]) if current else []
+        self.to_delete = versions_to_delete(existing + ([want_latest] if self.new_version else []),
+                                            p["versions_to_keep"], protect=(self.want_default, want_latest))
+        before = view(template, self.latest_data) if template else {}
+        self.converge(current, before, self.desired(current), unseen=bool(self.to_delete))
+
+    def desired(self, current: dict[str, Any] | None) -> dict[str, Any]:
+        p = self.params
+        template = current["template"] if current else None
+        latest = template["LatestVersionNumber"] if template else 0
+        cur_tags = tag_list_to_dict(template.get("Tags")) if template else {}
+        data = self.desired_data if self.new_version else self.latest_data
+        return {"name": p["name"], "latest_version": latest + 1 if self.new_version else latest,
+                "default_version": self.want_default, "tags": desired_tags(cur_tags, p["tags"], p["purge_tags"]),
+                "launch_template_data": template_data_view(data)}
+
+    def apply(self, current: dict[str, Any] | None, desired: dict[str, Any]) -> dict[str, Any]:
+        p, ec2 = self.params, self.ec2
+        template = self._create() if current is None else current["template"]
+        lt_id = template["LaunchTemplateId"]
+        if current is not None and self.new_version:
+            self._add_version(lt_id)
+        modified = template.get("DefaultVersionNumber") != self.want_default
+        if modified:
+            ec2.modify_launch_template(LaunchTemplateId=lt_id, DefaultVersion=str(self.want_default))
+        if current is not None:
+            apply_tags(ec2, [lt_id], tag_list_to_dict(template.get("Tags")), p["tags"], p["purge_tags"])
+        if self.to_delete:
+            ec2.delete_launch_template_versions(LaunchTemplateId=lt_id, Versions=[str(v) for v in self.to_delete])
+        if current is None and not modified and not self.to_delete:
+            # CreateLaunchTemplate answers with the new template, whose one version holds the data just given
+            return {"template": template, "version": self._first_version(template)}
+        final = ec2.describe_launch_templates(LaunchTemplateIds=[lt_id])["LaunchTemplates"][0]
+        version = ec2.describe_launch_template_versions(
+            LaunchTemplateId=lt_id, Versions=[str(final["DefaultVersionNumber"])])["LaunchTemplateVersions"][0]
+        return {"template": final, "version": version}
+
+    def _create(self) -> dict[str, Any]:
+        p, ec2 = self.params, self.ec2
+        kwargs: dict[str, Any] = {"LaunchTemplateName": p["name"], "LaunchTemplateData": self.desired_data}
+        if p["tags"]:  # tagged at creation
+            kwargs["TagSpecifications"] = [{"ResourceType": "launch-template", "Tags": dict_to_tag_list(p["tags"])}]
+        if p["version_description"]:
+            kwargs["VersionDescription"] = p["version_description"]
+        template = ec2.create_launch_template(**kwargs)["LaunchTemplate"]
+        lt_id = template["LaunchTemplateId"]
+        self.module.on_failure(f"delete launch template {lt_id}",
+                               lambda: ec2.delete_launch_template(LaunchTemplateId=lt_id))
+        return template
+
+    def _add_version(self, lt_id: str) -> None:
+        p, ec2 = self.params, self.ec2
+        kwargs = {"LaunchTemplateId": lt_id, "LaunchTemplateData": self.desired_data}
+        if p["version_description"]:
+            kwargs["VersionDescription"] = p["version_description"]
+        made = ec2.create_launch_template_version(**kwargs)["LaunchTemplateVersion"]["VersionNumber"]
+        self.module.on_failure(f"delete version {made} of {lt_id}", lambda: ec2.delete_launch_template_versions(
+            LaunchTemplateId=lt_id, Versions=[str(made)]))
+        if p["default_version"] in ("latest", "$Latest"):
+            self.want_default = made
+
+    def _first_version(self, template: dict[str, Any]) -> dict[str, Any]:
+        p = self.params
+        return {"LaunchTemplateId": template["LaunchTemplateId"], "LaunchTemplateName": template["LaunchTemplateName"],
+                "VersionNumber": template["LatestVersionNumber"], "CreateTime": template.get("CreateTime"),
+                "CreatedBy": template.get("CreatedBy"), "DefaultVersion": True,
+                "LaunchTemplateData": self.desired_data,
+                **({"VersionDescription": p["version_description"]} if p["version_description"] else {})}
+
+    def result(self, current: dict[str, Any] | None, desired: dict[str, Any], final: Any) -> dict[str, Any]:
+        if final is not None:
+            return {"launch_template": snake(final["template"]), "version": snake(final["version"]),
+                    "deleted_versions": self.to_delete}
+        template = current["template"] if current else None
+        if not self.module.check_mode:  # nothing to do: report what was read
+            return {"launch_template": snake(template), "deleted_versions": [],
+                    "version": snake(current["versions"][template["DefaultVersionNumber"]])}
+        default_data = self.desired_data if desired["default_version"] == desired["latest_version"] \
+            and self.new_version else (current["versions"][self.want_default]["LaunchTemplateData"]
+                                       if template and self.want_default in current["versions"] else self.desired_data)
+        return {"launch_template": {"launch_template_id": template and template["LaunchTemplateId"],
+                                    "launch_template_name": self.params["name"],
+                                    "latest_version_number": desired["latest_version"],
+                                    "default_version_number": self.want_default, "tags": desired["tags"]},
+                "version": {"launch_template_data": snake(default_data)}, "deleted_versions": self.to_delete}
 
 
 def main() -> None:
-    module = AWSModule(argument_spec=ARGUMENT_SPEC)
-    validate(module)
-    p = module.params
-    ec2 = module.client("ec2")
-    with module.aws_errors(f"describe launch template '{p['name']}'"):
-        current = read_current(ec2, p["name"])
-
-    if p["state"] == "absent":
-        if current and not module.check_mode:
-            with module.aws_errors(f"delete launch template '{p['name']}'"):
-                ec2.delete_launch_template(LaunchTemplateId=current["template"]["LaunchTemplateId"])
-        before = view(current["template"], None) if current else {}
-        module.exit(before=before, after={}, launch_template={}, deleted_versions=[])
-
-    desired_data = asu.launch_template_data(p)
-    template = current["template"] if current else None
-    latest = template["LatestVersionNumber"] if template else 0
-    latest_data = current["versions"][latest]["LaunchTemplateData"] if template else None
-    new_version = template is None or asu.template_data_differs(latest_data, desired_data)
-    if new_version:  # the ids of an unchanged latest version were accepted by AWS already
-        check_references(module, ec2)
-    want_latest = latest + 1 if new_version else latest
-    want_default = want_latest if p["default_version"] in ("latest", "$Latest") else int(p["default_version"])
-    if want_default > want_latest:
-        module.fail_param("default_version", f"version {want_default} does not exist (latest is {want_latest})")
-    cur_tags = tag_list_to_dict(template.get("Tags")) if template else {}
-    existing = list(current["versions"]) if current else []
-    to_delete = asu.versions_to_delete(existing + ([want_latest] if new_version else []), p["versions_to_keep"],
-                                       protect=(want_default, want_latest))
-    before = view(template, latest_data) if template else {}
-    default_data = desired_data if want_default == want_latest and new_version else (
-        current["versions"][want_default]["LaunchTemplateData"] if template and want_default in current["versions"]
-        else desired_data)
-    after = {"name": p["name"], "latest_version": want_latest, "default_version": want_default,
-             "tags": desired_tags(cur_tags, p["tags"], p["purge_tags"]),
-             "launch_template_data": asu.template_data_view(desired_data if new_version else latest_data)}
-    if template and want_default not in current["versions"] and want_default != want_latest:
-        module.fail_param("default_version", f"version {want_default} was deleted; choose an existing version")
-
-    if module.check_mode:
-        module.exit(before=before, after=after, changed=before != after or bool(to_delete),
-                    launch_template={"launch_template_id": template and template["LaunchTemplateId"],
-                                     "launch_template_name": p["name"], "latest_version_number": want_latest,
-                                     "default_version_number": want_default, "tags": after["tags"]},
-                    version={"launch_template_data": snake(default_data)}, deleted_versions=to_delete)
-
-    if before == after and not to_delete:  # nothing to do: report what was read
-        module.exit(before=before, after=after, changed=False, launch_template=snake(template),
-                    version=snake(current["versions"][template["DefaultVersionNumber"]]), deleted_versions=[])
-    with module.aws_errors(f"update launch template '{p['name']}'"):
-        created = template is None
-        if created:
-            kwargs: dict[str, Any] = {"LaunchTemplateName": p["name"], "LaunchTemplateData": desired_data}
-            if p["tags"]:  # tagged at creation
-                kwargs["TagSpecifications"] = [{"ResourceType": "launch-template", "Tags": dict_to_tag_list(p["tags"])}]
-            if p["version_description"]:
-                kwargs["VersionDescription"] = p["version_description"]
-            template = ec2.create_launch_template(**kwargs)["LaunchTemplate"]
-            lt_id = template["LaunchTemplateId"]
-            module.on_failure(f"delete launch template {lt_id}",
-                              lambda: ec2.delete_launch_template(LaunchTemplateId=lt_id))
-        elif new_version:
-            lt_id = template["LaunchTemplateId"]
-            kwargs = {"LaunchTemplateId": lt_id, "LaunchTemplateData": desired_data}
-            if p["version_description"]:
-                kwargs["VersionDescription"] = p["version_description"]
-            made = ec2.create_launch_template_version(**kwargs)["LaunchTemplateVersion"]["VersionNumber"]
-            module.on_failure(f"delete version {made} of {lt_id}", lambda: ec2.delete_launch_template_versions(
-                LaunchTemplateId=lt_id, Versions=[str(made)]))
-            want_default = made if p["default_version"] in ("latest", "$Latest") else want_default
-        lt_id = template["LaunchTemplateId"]
-        modified = template.get("DefaultVersionNumber") != want_default
-        if modified:
-            ec2.modify_launch_template(LaunchTemplateId=lt_id, DefaultVersion=str(want_default))
-        if not created:
-            apply_tags(ec2, [lt_id], cur_tags, p["tags"], p["purge_tags"])
-        if to_delete:
-            ec2.delete_launch_template_versions(LaunchTemplateId=lt_id, Versions=[str(v) for v in to_delete])
-        # CreateLaunchTemplate answers with the new template; read it again only after other changes
-        final = template if created and not modified and not to_delete else \
-            ec2.describe_launch_templates(LaunchTemplateIds=[lt_id])["LaunchTemplates"][0]
-        if final is template and created:  # its one version holds the data just given
-            version = {"LaunchTemplateId": lt_id, "LaunchTemplateName": template["LaunchTemplateName"],
-                       "VersionNumber": template["LatestVersionNumber"], "CreateTime": template.get("CreateTime"),
-                       "CreatedBy": template.get("CreatedBy"), "DefaultVersion": True,
-                       "LaunchTemplateData": desired_data,
-                       **({"VersionDescription": p["version_description"]} if p["version_description"] else {})}
-        else:
-            version = ec2.describe_launch_template_versions(
-                LaunchTemplateId=lt_id, Versions=[str(final["DefaultVersionNumber"])])["LaunchTemplateVersions"][0]
-    module.exit(before=before, after=after, changed=before != after or bool(to_delete),
-                launch_template=snake(final), version=snake(version), deleted_versions=to_delete)
+    LaunchTemplate.run()
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ options:
     description: A percentile statistic such as C(p99) instead of O(statistic).
     type: str
   dimensions:
-    description: "Dimensions of the metric, for example C({AutoScalingGroupName: nginx-asg})."
+    description: "Dimensions of the metric, for example C({AutoScalingGroupName: web-asg})."
     type: dict
   period:
     description: Seconds per evaluated period; 10, 30 or a multiple of 60.
@@ -103,7 +103,7 @@ EXAMPLES = r"""
   webfleet.aws.metric_alarm:
     name: nginx-cpu-high
     dimensions:
-      AutoScalingGroupName: nginx-asg
+      AutoScalingGroupName: web-asg
     threshold: 80
     comparison_operator: GreaterThanOrEqualToThreshold
     alarm_actions:
@@ -114,7 +114,7 @@ EXAMPLES = r"""
   webfleet.aws.metric_alarm:
     name: nginx-cpu-low
     dimensions:
-      AutoScalingGroupName: nginx-asg
+      AutoScalingGroupName: web-asg
     threshold: 20
     comparison_operator: LessThanOrEqualToThreshold
     alarm_actions: ["{{ scale_in.policy_arn }}"]
@@ -148,8 +148,7 @@ alarm_arn:
 
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.alarms import (
     ACTION_PARAMS,
     COMPARISON_OPERATORS,
     TREAT_MISSING,
@@ -159,6 +158,8 @@ from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     desired_alarm_view,
     put_alarm_request,
 )
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, describe_or_none, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
     compare_tags,
     dict_to_tag_list,
@@ -206,83 +207,105 @@ def check_actions(module: AWSModule, desired: dict[str, Any], before: dict[str, 
     return owner
 
 
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    metric_name=dict(type="str", default="CPUUtilization"),
+    namespace=dict(type="str", default="AWS/EC2"),
+    statistic=dict(type="str"),
+    extended_statistic=dict(type="str"),
+    dimensions=dict(type="dict"),
+    period=dict(type="int", default=300),
+    evaluation_periods=dict(type="int", default=1),
+    datapoints_to_alarm=dict(type="int"),
+    threshold=dict(type="float"),
+    comparison_operator=dict(type="str", choices=list(COMPARISON_OPERATORS)),
+    alarm_actions=dict(type="list", elements="str"),
+    ok_actions=dict(type="list", elements="str"),
+    insufficient_data_actions=dict(type="list", elements="str"),
+    treat_missing_data=dict(type="str", default="missing", choices=list(TREAT_MISSING)),
+    unit=dict(type="str"),
+    description=dict(type="str"),
+    actions_enabled=dict(type="bool", default=True),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+)
+
+
+class MetricAlarm(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_IF = [("state", "present", ("threshold", "comparison_operator"))]
+    WHAT = "alarm"
+
+    def validate(self) -> None:
+        if self.params["state"] == "present":
+            problem = alarm_param_problem(self.params)
+            if problem:
+                raise ParamError(*problem)
+
+    def read(self) -> dict[str, Any] | None:
+        self.cw = self.module.client("cloudwatch")
+        current, self.tags = read_alarm(self.cw, self.params["name"])
+        return current
+
+    def view(self, current: dict[str, Any] | None) -> dict[str, Any]:
+        return dict(alarm_view(current), tags=self.tags) if current else {}
+
+    def delete(self, current: dict[str, Any]) -> None:
+        self.cw.delete_alarms(AlarmNames=[self.params["name"]])
+
+    def state_present(self, current: dict[str, Any] | None) -> None:
+        before, desired = self.view(current), self.desired(current)
+        self.owner = check_actions(self.module, desired, before) if desired != before else None
+        self.converge(current, before, desired)
+
+    def desired(self, current: dict[str, Any] | None) -> dict[str, Any]:
+        p = self.params
+        self.to_tag, self.to_untag = compare_tags(self.tags, p["tags"], p["purge_tags"])
+        after_tags = {k: v for k, v in self.tags.items() if k not in self.to_untag}
+        after_tags.update(self.to_tag)
+        return dict(desired_alarm_view(p), tags=after_tags)
+
+    def apply(self, current: dict[str, Any] | None, desired: dict[str, Any]) -> dict[str, Any]:
+        name, cw = self.params["name"], self.cw
+        request = put_alarm_request(name, desired)
+        if current is None:
+            request["Tags"] = dict_to_tag_list(desired["tags"])
+        before = self.view(current)
+        if current is None or {k: v for k, v in desired.items() if k != "tags"} != \
+                {k: v for k, v in before.items() if k != "tags"}:
+            cw.put_metric_alarm(**request)
+        if current is None:
+            self.module.on_failure(f"delete alarm {name}", lambda: cw.delete_alarms(AlarmNames=[name]))
+        else:
+            if self.to_untag:
+                cw.untag_resource(ResourceARN=current["AlarmArn"], TagKeys=self.to_untag)
+            if self.to_tag:
+                cw.tag_resource(ResourceARN=current["AlarmArn"], Tags=dict_to_tag_list(self.to_tag))
+        if current is None and self.owner and self.module.region:
+            # a new alarm is the definition just put, in state INSUFFICIENT_DATA (PutMetricAlarm: "the alarm
+            # state is immediately set to INSUFFICIENT_DATA"); its ARN is the caller's account's
+            partition, account = self.owner
+            fresh = {k: v for k, v in request.items() if k != "Tags"}
+            fresh.update(AlarmArn=f"arn:{partition}:cloudwatch:{self.module.region}:{account}:alarm:{name}",
+                         StateValue="INSUFFICIENT_DATA")
+        else:  # the alarm as AWS reports it now; its tags are the ones just applied
+            fresh = next(a for a in cw.describe_alarms(
+                AlarmNames=[name], AlarmTypes=["MetricAlarm"])["MetricAlarms"] if a["AlarmName"] == name)
+        return dict(snake(fresh), tags=desired["tags"])
+
+    def result(self, current: dict[str, Any] | None, desired: dict[str, Any], final: Any) -> dict[str, Any]:
+        if self.params["state"] == "absent":
+            return {}
+        alarm = final
+        if alarm is None:
+            alarm = dict(snake(current), tags=self.tags) if current else \
+                dict(desired, alarm_name=self.params["name"], alarm_arn=None)
+        return {"alarm": alarm, "alarm_arn": alarm.get("alarm_arn")}
+
+
 def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        metric_name=dict(type="str", default="CPUUtilization"),
-        namespace=dict(type="str", default="AWS/EC2"),
-        statistic=dict(type="str"),
-        extended_statistic=dict(type="str"),
-        dimensions=dict(type="dict"),
-        period=dict(type="int", default=300),
-        evaluation_periods=dict(type="int", default=1),
-        datapoints_to_alarm=dict(type="int"),
-        threshold=dict(type="float"),
-        comparison_operator=dict(type="str", choices=list(COMPARISON_OPERATORS)),
-        alarm_actions=dict(type="list", elements="str"),
-        ok_actions=dict(type="list", elements="str"),
-        insufficient_data_actions=dict(type="list", elements="str"),
-        treat_missing_data=dict(type="str", default="missing", choices=list(TREAT_MISSING)),
-        unit=dict(type="str"),
-        description=dict(type="str"),
-        actions_enabled=dict(type="bool", default=True),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    ), required_if=[("state", "present", ("threshold", "comparison_operator"))])
-    p = module.params
-    if p["state"] == "present":
-        problem = alarm_param_problem(p)
-        if problem:
-            module.fail_param(*problem)
-    cw = module.client("cloudwatch")
-    name = p["name"]
-    with module.aws_errors(f"describe alarm '{name}'"):
-        current, tags = read_alarm(cw, name)
-    before = dict(alarm_view(current), tags=tags) if current else {}
-
-    if p["state"] == "absent":
-        if current and not module.check_mode:
-            with module.aws_errors(f"delete alarm '{name}'"):
-                cw.delete_alarms(AlarmNames=[name])
-        module.exit(before=before, after={})
-
-    to_tag, to_untag = compare_tags(tags, p["tags"], p["purge_tags"])
-    after_tags = {k: v for k, v in tags.items() if k not in to_untag}
-    after_tags.update(to_tag)
-    desired = dict(desired_alarm_view(p), tags=after_tags)
-    alarm = dict(desired, alarm_name=name, alarm_arn=(current or {}).get("AlarmArn"))
-    if current:
-        alarm = dict(snake(current), tags=tags)
-    owner = check_actions(module, desired, before) if desired != before else None
-    if desired != before and not module.check_mode:
-        with module.aws_errors(f"put alarm '{name}'"):
-            request = put_alarm_request(name, desired)
-            if current is None:
-                request["Tags"] = dict_to_tag_list(after_tags)
-            if current is None or {k: v for k, v in desired.items() if k != "tags"} != \
-                    {k: v for k, v in before.items() if k != "tags"}:
-                cw.put_metric_alarm(**request)
-            if current is None:
-                module.on_failure(f"delete alarm {name}", lambda: cw.delete_alarms(AlarmNames=[name]))
-            else:
-                arn = current["AlarmArn"]
-                if to_untag:
-                    cw.untag_resource(ResourceARN=arn, TagKeys=to_untag)
-                if to_tag:
-                    cw.tag_resource(ResourceARN=arn, Tags=dict_to_tag_list(to_tag))
-            if current is None and owner and module.region:
-                # a new alarm is the definition just put, in state INSUFFICIENT_DATA (PutMetricAlarm: "the alarm
-                # state is immediately set to INSUFFICIENT_DATA"); its ARN is the caller's account's
-                partition, account = owner
-                fresh = {k: v for k, v in request.items() if k != "Tags"}
-                fresh.update(AlarmArn=f"arn:{partition}:cloudwatch:{module.region}:{account}:alarm:{name}",
-                             StateValue="INSUFFICIENT_DATA")
-            else:  # the alarm as AWS reports it now; its tags are the ones just applied
-                fresh = next(a for a in cw.describe_alarms(
-                    AlarmNames=[name], AlarmTypes=["MetricAlarm"])["MetricAlarms"] if a["AlarmName"] == name)
-            alarm = dict(snake(fresh), tags=after_tags)
-    module.exit(before=before, after=desired, alarm=alarm, alarm_arn=alarm.get("alarm_arn"))
+    MetricAlarm.run()
 
 
 if __name__ == "__main__":

@@ -102,7 +102,8 @@ state_changed:
 import json
 from typing import Any, Mapping
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 DEFAULT_REASON = "set by webfleet.aws.metric_alarm_state"
@@ -149,47 +150,62 @@ def alarm_result(alarm: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str
             "actions_enabled": alarm.get("ActionsEnabled"), **state}
 
 
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True),
+    state_value=dict(type="str", required=True, choices=list(STATES)),
+    reason=dict(type="str", default=DEFAULT_REASON),
+    reason_data=dict(type="str"),
+    force=dict(type="bool", default=False),
+)
+
+
+class AlarmState(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "alarm"
+
+    def validate(self) -> None:
+        validate(self.params)
+
+    def read(self) -> dict[str, Any] | None:
+        self.cw = self.module.client("cloudwatch")
+        current = read_alarm(self.cw, self.params["name"])
+        if current is None:
+            raise ParamError("name", f"no CloudWatch alarm '{self.params['name']}' in this region; create it with "
+                                     "webfleet.aws.metric_alarm (or check the name and the region)")
+        return current
+
+    def state_present(self, current: dict[str, Any]) -> None:
+        """The only state: the alarm's state is set (changed when it differs, or always with force)."""
+        p, name = self.params, self.params["name"]
+        self.previous = state_of(current)
+        self.state_changed = self.previous["state_value"] != p["state_value"]
+        act = self.state_changed or p["force"]
+        before = {"alarm_name": name, "state_value": self.previous["state_value"],
+                  "state_reason": self.previous["state_reason"]}
+        after = dict(before, state_value=p["state_value"], state_reason=p["reason"]) if act else dict(before)
+        if self.state_changed and not current.get("ActionsEnabled", True):
+            self.module.warn(f"alarm '{name}' has its actions disabled: AWS runs none of them for this state change")
+        self.converge(current, before, after, unseen=act)
+
+    def apply(self, current: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | None:
+        p = self.params
+        request = {"AlarmName": p["name"], "StateValue": p["state_value"], "StateReason": p["reason"]}
+        if p["reason_data"] is not None:
+            request["StateReasonData"] = p["reason_data"]
+        self.cw.set_alarm_state(**request)
+        return read_alarm(self.cw, p["name"])
+
+    def result(self, current: dict[str, Any], after: dict[str, Any], fresh: Any) -> dict[str, Any]:
+        p, state = self.params, dict(self.previous)
+        if self.state_changed or p["force"]:
+            state.update(state_value=p["state_value"], state_reason=p["reason"], state_reason_data=p["reason_data"])
+        if fresh is not None:
+            current, state = fresh, state_of(fresh)
+        return {"previous": self.previous, "alarm": alarm_result(current, state), "state_changed": self.state_changed}
+
+
 def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str", required=True),
-        state_value=dict(type="str", required=True, choices=list(STATES)),
-        reason=dict(type="str", default=DEFAULT_REASON),
-        reason_data=dict(type="str"),
-        force=dict(type="bool", default=False),
-    ))
-    p = module.params
-    try:
-        validate(p)
-    except ParamError as exc:
-        module.fail_param(exc.param, exc.problem)
-    name, wanted = p["name"], p["state_value"]
-    cw = module.client("cloudwatch")
-    with module.aws_errors(f"describe alarm '{name}'"):
-        current = read_alarm(cw, name)
-    if current is None:
-        module.fail_param("name", f"no CloudWatch alarm '{name}' in this region; create it with "
-                                  "webfleet.aws.metric_alarm (or check the name and the region)")
-    previous = state_of(current)
-    state_changed = previous["state_value"] != wanted
-    act = state_changed or p["force"]
-    before = {"alarm_name": name, "state_value": previous["state_value"], "state_reason": previous["state_reason"]}
-    after = dict(before, state_value=wanted, state_reason=p["reason"]) if act else dict(before)
-    state = dict(previous)
-    if act:
-        state.update(state_value=wanted, state_reason=p["reason"], state_reason_data=p["reason_data"])
-        if state_changed and not current.get("ActionsEnabled", True):
-            module.warn(f"alarm '{name}' has its actions disabled: AWS runs none of them for this state change")
-        if not module.check_mode:
-            request = {"AlarmName": name, "StateValue": wanted, "StateReason": p["reason"]}
-            if p["reason_data"] is not None:
-                request["StateReasonData"] = p["reason_data"]
-            with module.aws_errors(f"set the state of alarm '{name}' to {wanted}"):
-                cw.set_alarm_state(**request)
-                fresh = read_alarm(cw, name)
-            if fresh is not None:
-                current, state = fresh, state_of(fresh)
-    module.exit(before=before, after=after, changed=act, previous=previous,
-                alarm=alarm_result(current, state), state_changed=state_changed)
+    AlarmState.run()
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ record:
   description: The record set as compared (name with trailing dot, type, ttl and values, or alias).
   returned: always
   type: dict
-  sample: {name: www.example.com., type: A, alias: {dns_name: nginx-lb-1.eu-west-1.elb.amazonaws.com.,
+  sample: {name: www.example.com., type: A, alias: {dns_name: web-lb-1.eu-west-1.elb.amazonaws.com.,
            hosted_zone_id: Z32O12XQLNTSW2, evaluate_target_health: false}}
 zone_id:
   description: Id of the zone (no prefix).
@@ -138,7 +138,13 @@ waited:
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, describe_or_none, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.core import (
+    AWSModule,
+    ParamError,
+    describe_or_none,
+    is_not_found,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 from ansible_collections.webfleet.aws.plugins.module_utils.route53 import (
     RECORD_TYPES,
     desired_record_view,
@@ -185,67 +191,95 @@ def read_record(r53: Any, zone_id: str, name: str, rtype: str) -> dict[str, Any]
     return None
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        zone=dict(type="str"),
-        zone_id=dict(type="str"),
-        private_zone=dict(type="bool", default=False),
-        record=dict(type="str", required=True, aliases=["name"]),
-        type=dict(type="str", required=True, choices=list(RECORD_TYPES)),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        ttl=dict(type="int"),
-        values=dict(type="list", elements="str"),
-        alias=dict(type="dict", options=dict(
-            dns_name=dict(type="str", required=True),
-            hosted_zone_id=dict(type="str", required=True),
-            evaluate_target_health=dict(type="bool", default=False))),
-        wait=dict(type="bool", default=False),
-        wait_timeout=dict(type="int", default=300),
-    ), required_one_of=[("zone", "zone_id")], mutually_exclusive=[("zone", "zone_id")])
-    p = module.params
-    problem = record_param_problem(p)
-    if problem:
-        module.fail_param(*problem)
-    if p["wait_timeout"] < 0:
-        module.fail_param("wait_timeout", f"must be 0 or more seconds, got {p['wait_timeout']}")
-    r53 = module.client("route53")
-    with module.aws_errors("look up the hosted zone"):
-        zone = find_zone(r53, p)
-    if zone is None:
-        missing_zone(module)
-        return
-    zone_id, zone_name = zone
-    name = record_fqdn(p["record"], zone_name)
-    if name is None:
-        module.fail_param("record", f"'{p['record']}' is not in zone {zone_name}; give a name in the zone, "
-                                    "or one relative to it (without the trailing dot)")
-    with module.aws_errors(f"read record {name} {p['type']}"):
-        current = read_record(r53, zone_id, name, p["type"])
-    before = record_view(current)
-    after = {} if p["state"] == "absent" else desired_record_view(p, name)
-    result: dict[str, Any] = {"zone_id": zone_id, "change_id": None, "change_status": None}
-    if before != after and not module.check_mode:
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    zone=dict(type="str"),
+    zone_id=dict(type="str"),
+    private_zone=dict(type="bool", default=False),
+    record=dict(type="str", required=True, aliases=["name"]),
+    type=dict(type="str", required=True, choices=list(RECORD_TYPES)),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    ttl=dict(type="int"),
+    values=dict(type="list", elements="str"),
+    alias=dict(type="dict", options=dict(
+        dns_name=dict(type="str", required=True),
+        hosted_zone_id=dict(type="str", required=True),
+        evaluate_target_health=dict(type="bool", default=False))),
+    wait=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=300),
+)
+
+
+class Record(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_ONE_OF = [("zone", "zone_id")]
+    MUTUALLY_EXCLUSIVE = [("zone", "zone_id")]
+    WHAT = "record"
+
+    def label(self) -> str:
+        return f"record {getattr(self, 'name', self.params['record'])} {self.params['type']}"
+
+    def validate(self) -> None:
+        p = self.params
+        problem = record_param_problem(p)
+        if problem:
+            raise ParamError(*problem)
+        if p["wait_timeout"] < 0:
+            raise ParamError("wait_timeout", f"must be 0 or more seconds, got {p['wait_timeout']}")
+
+    def read(self) -> dict[str, Any] | None:
+        p = self.params
+        self.r53 = self.module.client("route53")
+        zone = find_zone(self.r53, p)
+        if zone is None:
+            missing_zone(self.module)
+        self.zone_id, zone_name = zone
+        name = record_fqdn(p["record"], zone_name)
+        if name is None:
+            raise ParamError("record", f"'{p['record']}' is not in zone {zone_name}; give a name in the zone, "
+                                       "or one relative to it (without the trailing dot)")
+        self.name = name
+        return read_record(self.r53, self.zone_id, name, p["type"])
+
+    def state_present(self, current: dict[str, Any] | None) -> None:
+        self.converge(current, record_view(current), desired_record_view(self.params, self.name))
+
+    def state_absent(self, current: dict[str, Any] | None) -> None:
+        self.converge(current, record_view(current), {})
+
+    def apply(self, current: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+        p = self.params
         if after:
             change = {"Action": "UPSERT", "ResourceRecordSet": rrset_from_view(after)}
         else:
             change = {"Action": "DELETE", "ResourceRecordSet": current}
         try:
-            info = r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
+            return self.r53.change_resource_record_sets(HostedZoneId=self.zone_id, ChangeBatch={
                 "Comment": "webfleet.aws.route53_record", "Changes": [change]})["ChangeInfo"]
         except Exception as exc:
             if p["alias"] and is_not_found(exc, "InvalidChangeBatch"):
-                module.fail_param("alias", f"Route53 refused the alias target: {exc}; check alias.dns_name and "
-                                           "alias.hosted_zone_id (the load balancer's canonical hosted zone id)")
-            with module.aws_errors(f"{change['Action'].lower()} record {name} {p['type']}"):
+                self.module.fail_param("alias", f"Route53 refused the alias target: {exc}; check alias.dns_name and "
+                                                "alias.hosted_zone_id (the load balancer's canonical hosted zone id)")
+            with self.module.aws_errors(f"{change['Action'].lower()} record {self.name} {p['type']}"):
                 raise
+        raise AssertionError("unreachable")
+
+    def result(self, current: dict[str, Any] | None, after: dict[str, Any], info: Any) -> dict[str, Any]:
+        result: dict[str, Any] = {"zone_id": self.zone_id, "change_id": None, "change_status": None,
+                                  "record": after or record_view(current)}
+        if info is None:
+            return result
         result.update(change_id=info["Id"].split("/")[-1], change_status=info["Status"])
-        if p["wait"]:
+        if self.params["wait"]:
             change_id = info["Id"]
-            info, waited = module.wait(lambda: r53.get_change(Id=change_id)["ChangeInfo"],
-                                       lambda c: c["Status"] == "INSYNC", f"change {change_id} to be INSYNC",
-                                       p["wait_timeout"])
+            info, waited = self.module.wait(lambda: self.r53.get_change(Id=change_id)["ChangeInfo"],
+                                            lambda c: c["Status"] == "INSYNC", f"change {change_id} to be INSYNC",
+                                            self.params["wait_timeout"])
             result.update(change_status=info["Status"], waited=waited)
-    module.exit(before=before, after=after, record=after or before, **result)
+        return result
+
+
+def main() -> None:
+    Record.run()
 
 
 if __name__ == "__main__":

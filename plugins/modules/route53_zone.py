@@ -99,7 +99,8 @@ import uuid
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
 from ansible_collections.webfleet.aws.plugins.module_utils.route53 import (
     domain_problem,
     fqdn,
@@ -151,84 +152,120 @@ def delete(module: AWSModule, r53: Any, zone: dict[str, Any]) -> list[dict[str, 
     return listed
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        comment=dict(type="str"),
-        vpc_id=dict(type="str"),
-        vpc_region=dict(type="str"),
-        create=dict(type="bool", default=True),
-        force=dict(type="bool", default=False),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    ))
-    p = module.params
-    problem = domain_problem(p["name"])
-    if problem:
-        module.fail_param("name", problem)
-    if p["vpc_id"] and not p["vpc_id"].startswith("vpc-"):
-        module.fail_param("vpc_id", f"'{p['vpc_id']}' is not a VPC id such as vpc-0123456789abcdef0")
-    if p["comment"] is not None and len(p["comment"]) > 256:
-        module.fail_param("comment", "must be at most 256 characters")
-    name = fqdn(p["name"])
-    r53 = module.client("route53")
-    with module.aws_errors(f"look up hosted zone {name}"):
-        current = find_zone(r53, name, p["vpc_id"])
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    comment=dict(type="str"),
+    vpc_id=dict(type="str"),
+    vpc_region=dict(type="str"),
+    create=dict(type="bool", default=True),
+    force=dict(type="bool", default=False),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+)
 
-    if p["state"] == "absent":
+
+class HostedZone(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "hosted zone"
+
+    def label(self) -> str:
+        return f"hosted zone {fqdn(self.params['name'])}"
+
+    def validate(self) -> None:
+        p = self.params
+        problem = domain_problem(p["name"])
+        if problem:
+            raise ParamError("name", problem)
+        if p["vpc_id"] and not p["vpc_id"].startswith("vpc-"):
+            raise ParamError("vpc_id", f"'{p['vpc_id']}' is not a VPC id such as vpc-0123456789abcdef0")
+        if p["comment"] is not None and len(p["comment"]) > 256:
+            raise ParamError("comment", "must be at most 256 characters")
+        self.name = fqdn(p["name"])
+
+    def read(self) -> dict[str, Any] | None:
+        self.r53 = self.module.client("route53")
+        return find_zone(self.r53, self.name, self.params["vpc_id"])
+
+    def state_absent(self, current: dict[str, Any] | None) -> None:
         deleted: list[dict[str, str]] = []
-        if current:
-            with module.aws_errors(f"delete hosted zone {name}"):
-                deleted = delete(module, r53, current)
-        module.exit(before=view(current), after={}, deleted_records=deleted)
+        if current:  # also in check mode: it lists the records a delete would remove
+            with self.module.aws_errors(f"delete {self.label()}"):
+                deleted = delete(self.module, self.r53, current)
+        self.module.exit(before=view(current), after={}, deleted_records=deleted)
 
-    if not p["create"]:
-        if current is None:
-            kind = f"private zone for VPC {p['vpc_id']}" if p["vpc_id"] else "public zone"
-            module.fail_param("name", f"no {kind} named {name}; create it (create: true) or correct the name")
-        module.exit(changed=False, zone_id=current["zone_id"], name_servers=current["name_servers"], zone=current)
-
-    base = current or {"zone_id": None, "name": name, "comment": "", "private_zone": bool(p["vpc_id"]),
-                       "vpc_id": p["vpc_id"], "record_count": None, "name_servers": [], "tags": {}}
-    to_tag, to_untag = compare_tags(base["tags"], p["tags"], p["purge_tags"])
-    tags = {k: v for k, v in base["tags"].items() if k not in to_untag}
-    tags.update(to_tag)
-    comment = base["comment"] if p["comment"] is None else p["comment"]
-    desired = dict(base, comment=comment, tags=tags)
-    if view(desired) != view(current) and not module.check_mode:
-        with module.aws_errors(f"create or update hosted zone {name}"):
-            zone_id = base["zone_id"]
+    def state_present(self, current: dict[str, Any] | None) -> None:
+        p = self.params
+        if not p["create"]:
             if current is None:
-                req: dict[str, Any] = {"Name": name, "CallerReference": str(uuid.uuid4()),
-                                       "HostedZoneConfig": {"Comment": comment, "PrivateZone": bool(p["vpc_id"])}}
-                if p["vpc_id"]:
-                    req["VPC"] = {"VPCId": p["vpc_id"], "VPCRegion": p["vpc_region"] or module.region}
-                try:
-                    made = r53.create_hosted_zone(**req)
-                    zone_id = short_zone_id(made["HostedZone"]["Id"])
-                except Exception as exc:
-                    if is_not_found(exc, "InvalidVPCId"):
-                        module.fail_param("vpc_id", f"no VPC {p['vpc_id']} in region {req['VPC']['VPCRegion']}; "
-                                                    "give an existing VPC (and vpc_region)")
-                    raise
-                module.on_failure(f"delete hosted zone {zone_id}", lambda: r53.delete_hosted_zone(Id=zone_id))
-            elif comment != base["comment"]:
-                r53.update_hosted_zone_comment(Id=zone_id, Comment=comment)
-            if to_tag or (to_untag and current):
-                change: dict[str, Any] = {"ResourceType": "hostedzone", "ResourceId": zone_id}
-                if to_tag:
-                    change["AddTags"] = [{"Key": k, "Value": v} for k, v in sorted(to_tag.items())]
-                if to_untag and current:
-                    change["RemoveTagKeys"] = to_untag
-                r53.change_tags_for_resource(**change)
-            if current is None:  # CreateHostedZone's answer has what a lookup would read (the tags: just set)
-                desired = dict(desired, zone_id=zone_id, record_count=made["HostedZone"].get("ResourceRecordSetCount"),
-                               name_servers=made.get("DelegationSet", {}).get("NameServers", []))
-            else:
-                desired = find_zone(r53, name, p["vpc_id"]) or dict(desired, zone_id=zone_id)
-    module.exit(before=view(current), after=view(desired), zone_id=desired["zone_id"],
-                name_servers=desired["name_servers"], zone=desired)
+                kind = f"private zone for VPC {p['vpc_id']}" if p["vpc_id"] else "public zone"
+                self.module.fail_param("name", f"no {kind} named {self.name}; create it (create: true) or "
+                                               "correct the name")
+            self.module.exit(changed=False, zone_id=current["zone_id"], name_servers=current["name_servers"],
+                             zone=current)
+        self.converge(current, view(current), view(self.desired(current)))
+
+    def desired(self, current: dict[str, Any] | None) -> dict[str, Any]:
+        p = self.params
+        base = current or {"zone_id": None, "name": self.name, "comment": "", "private_zone": bool(p["vpc_id"]),
+                           "vpc_id": p["vpc_id"], "record_count": None, "name_servers": [], "tags": {}}
+        self.to_tag, self.to_untag = compare_tags(base["tags"], p["tags"], p["purge_tags"])
+        tags = {k: v for k, v in base["tags"].items() if k not in self.to_untag}
+        tags.update(self.to_tag)
+        comment = base["comment"] if p["comment"] is None else p["comment"]
+        self.zone = dict(base, comment=comment, tags=tags)
+        return self.zone
+
+    def apply(self, current: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+        p, r53, desired = self.params, self.r53, self.zone
+        if current is None:
+            made = self._create(desired["comment"])
+            zone_id = short_zone_id(made["HostedZone"]["Id"])
+        else:
+            zone_id = current["zone_id"]
+            if desired["comment"] != current["comment"]:
+                r53.update_hosted_zone_comment(Id=zone_id, Comment=desired["comment"])
+        self._set_tags(zone_id, current is not None)
+        if current is None:  # CreateHostedZone's answer has what a lookup would read (the tags: just set)
+            return dict(desired, zone_id=zone_id, record_count=made["HostedZone"].get("ResourceRecordSetCount"),
+                        name_servers=made.get("DelegationSet", {}).get("NameServers", []))
+        return find_zone(r53, self.name, p["vpc_id"]) or dict(desired, zone_id=zone_id)
+
+    def _create(self, comment: str) -> dict[str, Any]:
+        p, r53 = self.params, self.r53
+        req: dict[str, Any] = {"Name": self.name, "CallerReference": str(uuid.uuid4()),
+                               "HostedZoneConfig": {"Comment": comment, "PrivateZone": bool(p["vpc_id"])}}
+        if p["vpc_id"]:
+            req["VPC"] = {"VPCId": p["vpc_id"], "VPCRegion": p["vpc_region"] or self.module.region}
+        try:
+            made = r53.create_hosted_zone(**req)
+        except Exception as exc:
+            if is_not_found(exc, "InvalidVPCId"):
+                raise ParamError("vpc_id", f"no VPC {p['vpc_id']} in region {req['VPC']['VPCRegion']}; "
+                                           "give an existing VPC (and vpc_region)") from None
+            raise
+        zone_id = short_zone_id(made["HostedZone"]["Id"])
+        self.module.on_failure(f"delete hosted zone {zone_id}", lambda: r53.delete_hosted_zone(Id=zone_id))
+        return made
+
+    def _set_tags(self, zone_id: str, existed: bool) -> None:
+        untag = self.to_untag if existed else []
+        if not (self.to_tag or untag):
+            return
+        change: dict[str, Any] = {"ResourceType": "hostedzone", "ResourceId": zone_id}
+        if self.to_tag:
+            change["AddTags"] = [{"Key": k, "Value": v} for k, v in sorted(self.to_tag.items())]
+        if untag:
+            change["RemoveTagKeys"] = untag
+        self.r53.change_tags_for_resource(**change)
+
+    def result(self, current: dict[str, Any] | None, after: dict[str, Any], final: Any) -> dict[str, Any]:
+        zone = final or self.zone
+        return {"zone_id": zone["zone_id"], "name_servers": zone["name_servers"], "zone": zone}
+
+
+def main() -> None:
+    HostedZone.run()
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ EXAMPLES = r"""
 - name: Scale out by one instance when the CPU alarm (>= 80 %) fires (80 <= CPU < +inf)
   webfleet.aws.scaling_policy:
     name: nginx-scale-out
-    auto_scaling_group: nginx-asg
+    auto_scaling_group: web-asg
     step_adjustments:
       - lower_bound: 0
         scaling_adjustment: 1
@@ -120,7 +120,7 @@ EXAMPLES = r"""
 - name: Scale in by one instance when the low-CPU alarm (<= 20 %) fires (-inf < CPU <= 20)
   webfleet.aws.scaling_policy:
     name: nginx-scale-in
-    auto_scaling_group: nginx-asg
+    auto_scaling_group: web-asg
     step_adjustments:
       - upper_bound: 0
         scaling_adjustment: -1
@@ -128,7 +128,7 @@ EXAMPLES = r"""
 - name: Keep the average CPU at 50 %
   webfleet.aws.scaling_policy:
     name: nginx-cpu-50
-    auto_scaling_group: nginx-asg
+    auto_scaling_group: web-asg
     policy_type: TargetTrackingScaling
     target_tracking:
       predefined_metric: ASGAverageCPUUtilization
@@ -157,13 +157,12 @@ scaling_policy:
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.core import (
-    AWSModule,
     ClientError,
     ParamError,
     describe_or_none,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
+from ansible_collections.webfleet.aws.plugins.module_utils.policies import (
     ADJUSTMENT_TYPES,
     POLICY_TYPES,
     PREDEFINED_METRICS,
@@ -172,6 +171,7 @@ from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
     policy_view,
     put_policy_request,
 )
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import error_code
 
 
 def read_policy(asg: Any, group: str, name: str) -> dict[str, Any] | None:
@@ -184,70 +184,92 @@ def alarms(policy: dict[str, Any] | None) -> list[dict[str, str]]:
     return [{"alarm_name": a.get("AlarmName"), "alarm_arn": a.get("AlarmARN")} for a in linked]
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str", required=True),
-        auto_scaling_group=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        policy_type=dict(type="str", default="StepScaling", choices=list(POLICY_TYPES)),
-        adjustment_type=dict(type="str", choices=list(ADJUSTMENT_TYPES)),
-        step_adjustments=dict(type="list", elements="dict", options=dict(
-            lower_bound=dict(type="float"), upper_bound=dict(type="float"),
-            scaling_adjustment=dict(type="int", required=True))),
-        estimated_instance_warmup=dict(type="int"),
-        metric_aggregation_type=dict(type="str", choices=["Minimum", "Maximum", "Average"]),
-        min_adjustment_magnitude=dict(type="int"),
-        scaling_adjustment=dict(type="int"),
-        cooldown=dict(type="int"),
-        target_tracking=dict(type="dict", options=dict(
-            predefined_metric=dict(type="str", required=True, choices=list(PREDEFINED_METRICS)),
-            resource_label=dict(type="str"),
-            target_value=dict(type="float", required=True),
-            disable_scale_in=dict(type="bool", default=False))),
-    ))
-    p = module.params
-    if p["state"] == "present":
-        problem = policy_param_problem(p)
-        if problem:
-            module.fail_param(*problem)
-    group, name = p["auto_scaling_group"], p["name"]
-    asg = module.client("autoscaling")
-    with module.aws_errors(f"describe scaling policy '{name}' of group '{group}'"):
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True),
+    auto_scaling_group=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    policy_type=dict(type="str", default="StepScaling", choices=list(POLICY_TYPES)),
+    adjustment_type=dict(type="str", choices=list(ADJUSTMENT_TYPES)),
+    step_adjustments=dict(type="list", elements="dict", options=dict(
+        lower_bound=dict(type="float"), upper_bound=dict(type="float"),
+        scaling_adjustment=dict(type="int", required=True))),
+    estimated_instance_warmup=dict(type="int"),
+    metric_aggregation_type=dict(type="str", choices=["Minimum", "Maximum", "Average"]),
+    min_adjustment_magnitude=dict(type="int"),
+    scaling_adjustment=dict(type="int"),
+    cooldown=dict(type="int"),
+    target_tracking=dict(type="dict", options=dict(
+        predefined_metric=dict(type="str", required=True, choices=list(PREDEFINED_METRICS)),
+        resource_label=dict(type="str"),
+        target_value=dict(type="float", required=True),
+        disable_scale_in=dict(type="bool", default=False))),
+)
+
+
+class ScalingPolicy(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "scaling policy"
+
+    def label(self) -> str:
+        return f"scaling policy '{self.params['name']}' of group '{self.params['auto_scaling_group']}'"
+
+    def validate(self) -> None:
+        if self.params["state"] == "present":
+            problem = policy_param_problem(self.params)
+            if problem:
+                raise ParamError(*problem)
+
+    def read(self) -> dict[str, Any] | None:
+        p = self.params
+        group, name = p["auto_scaling_group"], p["name"]
+        self.asg = asg = self.module.client("autoscaling")
         current = describe_or_none(lambda: read_policy(asg, group, name), "ValidationError")
         # a policy found proves its group exists. To make one, PutScalingPolicy itself refuses a group that
         # does not exist (ValidationError "AutoScalingGroup name not found"); check mode makes no call, so
         # there the group is looked up.
-        group_found = current is not None or p["state"] != "present" or not module.check_mode or bool(
+        self.group_found = current is not None or p["state"] != "present" or not self.module.check_mode or bool(
             asg.describe_auto_scaling_groups(AutoScalingGroupNames=[group]).get("AutoScalingGroups"))
+        return current
 
-    if p["state"] == "absent":
-        if current and not module.check_mode:
-            with module.aws_errors(f"delete scaling policy '{name}' of group '{group}'"):
-                asg.delete_policy(AutoScalingGroupName=group, PolicyName=name)
-        module.exit(before=policy_view(current), after={})
+    def view(self, current: dict[str, Any] | None) -> dict[str, Any]:
+        return policy_view(current)
 
-    no_group = f"no Auto Scaling group named '{group}' in region {module.region}; create the group first or " \
-               "correct the name"
-    if not group_found:
-        module.fail_param("auto_scaling_group", no_group)
-    before = policy_view(current)
-    desired = desired_policy_view(p, before)
-    arn = (current or {}).get("PolicyARN")
-    linked = alarms(current)
-    if desired != before and not module.check_mode:
-        with module.aws_errors(f"put scaling policy '{name}' on group '{group}'"):
-            try:
-                answer = asg.put_scaling_policy(**put_policy_request(group, name, desired))
-            except ClientError as exc:
-                if current is None and error_code(exc) == "ValidationError" and \
-                        "AutoScalingGroup name not found" in exc.response.get("Error", {}).get("Message", ""):
-                    raise ParamError("auto_scaling_group", no_group) from None
-                raise
-        arn = answer.get("PolicyARN") or arn
-        linked = alarms(answer) or linked
-    module.exit(before=before, after=desired, policy_arn=arn,
-                scaling_policy=dict(desired, policy_name=name, auto_scaling_group_name=group, policy_arn=arn,
-                                    alarms=linked))
+    def delete(self, current: dict[str, Any]) -> None:
+        self.asg.delete_policy(AutoScalingGroupName=self.params["auto_scaling_group"], PolicyName=self.params["name"])
+
+    def no_group(self) -> str:
+        return f"no Auto Scaling group named '{self.params['auto_scaling_group']}' in region {self.module.region}; " \
+               "create the group first or correct the name"
+
+    def state_present(self, current: dict[str, Any] | None) -> None:
+        if not self.group_found:
+            self.module.fail_param("auto_scaling_group", self.no_group())
+        before = policy_view(current)
+        self.converge(current, before, desired_policy_view(self.params, before))
+
+    def apply(self, current: dict[str, Any] | None, desired: dict[str, Any]) -> dict[str, Any]:
+        p = self.params
+        try:
+            return self.asg.put_scaling_policy(**put_policy_request(p["auto_scaling_group"], p["name"], desired))
+        except ClientError as exc:
+            if current is None and error_code(exc) == "ValidationError" and \
+                    "AutoScalingGroup name not found" in exc.response.get("Error", {}).get("Message", ""):
+                raise ParamError("auto_scaling_group", self.no_group()) from None
+            raise
+
+    def result(self, current: dict[str, Any] | None, desired: dict[str, Any], final: Any) -> dict[str, Any]:
+        if self.params["state"] == "absent":
+            return {}
+        arn, linked = (current or {}).get("PolicyARN"), alarms(current)
+        if final is not None:
+            arn, linked = final.get("PolicyARN") or arn, alarms(final) or linked
+        return {"policy_arn": arn,
+                "scaling_policy": dict(desired, policy_name=self.params["name"], policy_arn=arn, alarms=linked,
+                                       auto_scaling_group_name=self.params["auto_scaling_group"])}
+
+
+def main() -> None:
+    ScalingPolicy.run()
 
 
 if __name__ == "__main__":

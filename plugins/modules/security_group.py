@@ -121,7 +121,7 @@ options:
 EXAMPLES = r"""
 - name: Load balancer group, HTTP from anywhere
   webfleet.aws.security_group:
-    name: nginx-lb-secure
+    name: web-lb-sg
     description: nginx load balancer
     rules:
       - {proto: tcp, ports: 80, cidr_ip: 0.0.0.0/0}
@@ -131,7 +131,7 @@ EXAMPLES = r"""
     name: aws-ec2-secure
     description: nginx instances
     rules:
-      - {proto: tcp, ports: 80, group_name: nginx-lb-secure, rule_desc: from the LB}
+      - {proto: tcp, ports: 80, group_name: web-lb-sg, rule_desc: from the LB}
       - {proto: tcp, ports: 22, cidr_ip: "{{ admin_cidr }}"}
     tags:
       Project: webfleet
@@ -162,26 +162,29 @@ waited:
 import time
 from typing import Any
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ClientError, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
-    ParamError,
-    apply_tags,
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ClientError, ParamError, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
+from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
+from ansible_collections.webfleet.aws.plugins.module_utils.security_groups import (
     diff_entries,
     entries_to_described,
     entries_to_permissions,
     entries_view,
     expand_rules,
     find_group,
-    find_vpc,
     permissions_to_entries,
     resolve_names,
     result_entries,
     security_group_users,
+)
+from ansible_collections.webfleet.aws.plugins.module_utils.ssh_guard import ssh_cidr_problem, ssh_sources
+from ansible_collections.webfleet.aws.plugins.module_utils.tags import (
+    apply_tags,
+    desired_tags,
+    tag_list_to_dict,
     tag_specifications,
 )
-from ansible_collections.webfleet.aws.plugins.module_utils.retries import RetryPolicy, error_code
-from ansible_collections.webfleet.aws.plugins.module_utils.ssh_guard import ssh_cidr_problem, ssh_sources
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import desired_tags, tag_list_to_dict
+from ansible_collections.webfleet.aws.plugins.module_utils.vpcs import find_vpc
 
 RULE_SPEC = dict(
     proto=dict(type="str", required=True), ports=dict(type="raw"), from_port=dict(type="int"),
@@ -189,6 +192,17 @@ RULE_SPEC = dict(
     group_id=dict(type="list", elements="str"), group_name=dict(type="list", elements="str"),
     rule_desc=dict(type="str", aliases=["description"]),
 )
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str"), group_id=dict(type="str"), description=dict(type="str"), vpc_id=dict(type="str"),
+    rules=dict(type="list", elements="dict", options=RULE_SPEC),
+    rules_egress=dict(type="list", elements="dict", options=RULE_SPEC),
+    purge_rules=dict(type="bool", default=True), purge_rules_egress=dict(type="bool", default=True),
+    allow_world_ssh=dict(type="bool", default=False),
+    tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    wait_timeout=dict(type="int", default=300),
+)
+# AWS gives every new group this egress (all traffic to anywhere)
 DEFAULT_EGRESS = [{"proto": "-1", "cidr_ip": ["0.0.0.0/0"]}]
 
 
@@ -198,30 +212,6 @@ def view(group: dict | None, ingress: dict, egress: dict) -> dict:
     return {"group_name": group["GroupName"], "vpc_id": group.get("VpcId"), "description": group.get("Description"),
             "rules": entries_view(ingress), "rules_egress": entries_view(egress),
             "tags": tag_list_to_dict(group.get("Tags"))}
-
-
-def delete(module: AWSModule, client: Any, group: dict | None) -> None:
-    if group is None:
-        module.exit(before={}, after={}, waited=0.0)
-    gid = group["GroupId"]
-    if not module.check_mode:
-        # The core retries DependencyViolation on mutating calls; bound it by wait_timeout.
-        policy = RetryPolicy(max_consistency_seconds=module.params["wait_timeout"])
-        deleter = module.client("ec2", policy=policy)
-        started = time.monotonic()
-        try:
-            deleter.delete_security_group(GroupId=gid)
-        except Exception as exc:
-            if error_code(exc) == "DependencyViolation":
-                with module.aws_errors(f"find what uses security group {gid}"):
-                    users = security_group_users(client, gid)
-                module.fail(f"security group '{group['GroupName']}' ({gid}) is still in use after "
-                            f"{module.params['wait_timeout']}s by: {users}; remove or detach those first",
-                            group_id=gid)
-            if error_code(exc) != "InvalidGroup.NotFound":
-                module.fail_aws(exc, f"delete security group {gid}")
-        module.exit(before=view(group, {}, {}), after={}, group_id=gid, waited=round(time.monotonic() - started, 1))
-    module.exit(before=view(group, {}, {}), after={}, group_id=gid, waited=0.0)
 
 
 def replace_rules(client: Any, kind: str, own_id: str, add: dict, remove: dict) -> None:
@@ -251,124 +241,180 @@ def replace_rules(client: Any, kind: str, own_id: str, add: dict, remove: dict) 
         revoke(GroupId=own_id, IpPermissions=entries_to_permissions(remove, own_id))
 
 
-def refuse_world_ssh(module: AWSModule, entries: dict | None) -> None:
-    """Fail naming ``rules`` when the ingress ``entries`` open SSH to the world (unless allow_world_ssh)."""
-    if entries is None or module.params["allow_world_ssh"]:
-        return
-    problem = ssh_cidr_problem(ssh_sources(entries))
-    if problem:
-        module.fail_param("rules", f"the rules that open port 22 (tcp, or all protocols): {problem}; "
-                                   "set allow_world_ssh: true only if that is really meant")
+class SecurityGroup(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_ONE_OF = [("name", "group_id")]
+    WHAT = "security group"
+
+    def label(self) -> str:
+        return f"security group '{self.params['group_id'] or self.params['name']}'"
+
+    # -- validate ---------------------------------------------------------------------------------
+    def validate(self) -> None:
+        p = self.params
+        if p["group_id"] and not p["group_id"].startswith("sg-"):
+            raise ParamError("group_id", f"'{p['group_id']}' is not a security group id like sg-0123abcd")
+        if p["wait_timeout"] < 0:
+            raise ParamError("wait_timeout", "must be 0 or more seconds")
+        self.want_in = self.want_out = None
+        if p["state"] == "present":
+            self.want_in = expand_rules(p["rules"], "rules") if p["rules"] is not None else None
+            egress = DEFAULT_EGRESS if p["rules_egress"] is None else p["rules_egress"]
+            self.want_out = expand_rules(egress, "rules_egress")
+            self.refuse_world_ssh(self.want_in)
+
+    def refuse_world_ssh(self, entries: dict | None) -> None:
+        """ParamError naming ``rules`` when the ingress ``entries`` open SSH to the world (unless allow_world_ssh)."""
+        if entries is None or self.params["allow_world_ssh"]:
+            return
+        problem = ssh_cidr_problem(ssh_sources(entries))
+        if problem:
+            raise ParamError("rules", f"the rules that open port 22 (tcp, or all protocols): {problem}; "
+                                      "set allow_world_ssh: true only if that is really meant")
+
+    # -- read ---------------------------------------------------------------------------------------
+    def read(self) -> dict | None:
+        p = self.params
+        self.client = self.module.client("ec2")
+        self.vpc_checked = True  # the VPC is known to exist
+        if not (p["group_id"] or p["vpc_id"]):
+            self.vpc_id = find_vpc(self.client, None)["VpcId"]
+            return find_group(self.client, p["name"], None, self.vpc_id)
+        self.vpc_id = p["vpc_id"]
+        group = find_group(self.client, p["name"], p["group_id"], self.vpc_id)
+        # a group found in it proves the VPC exists; CreateSecurityGroup refuses a VpcId that does not
+        # exist (InvalidVpcID.NotFound, answered as the parameter), so only check mode, which
+        # creates nothing, and a delete look it up
+        self.vpc_checked = group is not None or bool(p["group_id"])
+        if not self.vpc_checked and (self.module.check_mode or p["state"] == "absent"):
+            find_vpc(self.client, self.vpc_id)  # fails naming vpc_id when it does not exist
+            self.vpc_checked = True
+        return group
+
+    # -- absent -------------------------------------------------------------------------------------
+    def state_absent(self, group: dict | None) -> None:
+        if group is None:
+            self.module.exit(before={}, after={}, waited=0.0)
+        gid, waited = group["GroupId"], 0.0
+        if not self.module.check_mode:
+            started = time.monotonic()
+            self.delete(group)
+            waited = round(time.monotonic() - started, 1)
+        self.module.exit(before=view(group, {}, {}), after={}, group_id=gid, waited=waited)
+
+    def delete(self, group: dict) -> None:
+        gid, module = group["GroupId"], self.module
+        # The core retries DependencyViolation on mutating calls; bound it by wait_timeout.
+        deleter = module.client("ec2", policy=RetryPolicy(max_consistency_seconds=self.params["wait_timeout"]))
+        try:
+            deleter.delete_security_group(GroupId=gid)
+        except Exception as exc:
+            if error_code(exc) == "DependencyViolation":
+                with module.aws_errors(f"find what uses security group {gid}"):
+                    users = security_group_users(self.client, gid)
+                module.fail(f"security group '{group['GroupName']}' ({gid}) is still in use after "
+                            f"{self.params['wait_timeout']}s by: {users}; remove or detach those first",
+                            group_id=gid)
+            if error_code(exc) != "InvalidGroup.NotFound":
+                module.fail_aws(exc, f"delete security group {gid}")
+
+    # -- present ------------------------------------------------------------------------------------
+    def state_present(self, group: dict | None) -> None:
+        p = self.params
+        if group is None and p["group_id"]:
+            self.module.fail_param("group_id", f"security group {p['group_id']} does not exist; "
+                                               "give name to create a group")
+        if group is None and not p["description"]:
+            self.module.fail_param("description", f"required to create security group '{p['name']}'")
+        with self.module.aws_errors(f"find the groups named in the rules of {self.label()}"):
+            self.current_entries(group)
+        if group and p["description"] and p["description"] != group.get("Description"):
+            self.module.warn(f"security group {group['GroupId']}: AWS cannot change a description; "
+                             f"keeping '{group.get('Description')}'")
+        if self.want_in is not None and not p["purge_rules"]:  # the rules kept count too
+            with self.module.aws_errors(f"check the rules of {self.label()}"):
+                self.refuse_world_ssh(result_entries(self.cur_in, self.want_in, False))
+        self.converge(group, view(group, self.cur_in, self.cur_out), self.desired(group))
+
+    def current_entries(self, group: dict | None) -> None:
+        """The current rules as entries, and the wanted ones with group names resolved to ids."""
+        p = self.params
+        self.vpc_id = group.get("VpcId", self.vpc_id) if group else self.vpc_id
+        own_name = group["GroupName"] if group else p["name"]
+        self.own_id = group["GroupId"] if group else None
+        self.cur_in = permissions_to_entries(group.get("IpPermissions", []), self.own_id) if group else {}
+        self.cur_out = permissions_to_entries(group.get("IpPermissionsEgress", []), self.own_id) if group else \
+            expand_rules(DEFAULT_EGRESS, "rules_egress")
+        try:
+            if self.want_in is not None:
+                self.want_in = resolve_names(self.client, self.want_in, own_name, self.vpc_id, "rules",
+                                             known=self.cur_in)
+            self.want_out = resolve_names(self.client, self.want_out, own_name, self.vpc_id, "rules_egress",
+                                          known=self.cur_out)
+        except ParamError:
+            if not self.vpc_checked:  # names not found in it: the VPC itself may be what is missing
+                find_vpc(self.client, self.vpc_id)
+            raise
+
+    def desired(self, group: dict | None) -> dict:
+        p = self.params
+        cur_tags = tag_list_to_dict(group.get("Tags")) if group else {}
+        self.after_tags = desired_tags(cur_tags, p["tags"], p["purge_tags"])
+        after_group = group or {"GroupName": p["name"], "VpcId": self.vpc_id, "Description": p["description"]}
+        self.after_in = result_entries(self.cur_in, self.want_in, p["purge_rules"])
+        self.after_out = result_entries(self.cur_out, self.want_out, p["purge_rules_egress"])
+        tags = [{"Key": k, "Value": v} for k, v in self.after_tags.items()]
+        return view({**after_group, "Tags": tags}, self.after_in, self.after_out)
+
+    def apply(self, group: dict | None, desired: dict) -> dict:
+        p = self.params
+        made = self._create() if group is None else None
+        if group is not None:
+            apply_tags(self.client, [self.own_id], tag_list_to_dict(group.get("Tags")), p["tags"], p["purge_tags"])
+        self._set_rules("ingress", self.cur_in, self.want_in, p["purge_rules"])
+        self._set_rules("egress", self.cur_out, self.want_out, p["purge_rules_egress"])
+        if made is None:
+            return self.client.describe_security_groups(GroupIds=[self.own_id])["SecurityGroups"][0]
+        return self._created_view(made)
+
+    def _create(self) -> dict:
+        p, client = self.params, self.client
+        spec = tag_specifications(["security-group"], p["tags"])
+        try:
+            made = client.create_security_group(GroupName=p["name"], Description=p["description"],
+                                                VpcId=self.vpc_id, **({"TagSpecifications": spec} if spec else {}))
+        except ClientError as exc:
+            if error_code(exc) == "InvalidVpcID.NotFound":
+                raise ParamError("vpc_id", f"VPC {self.vpc_id} does not exist in this region; check the id") from None
+            raise
+        own_id = self.own_id = made["GroupId"]
+        self.module.on_failure(f"delete security group {own_id}", lambda: client.delete_security_group(GroupId=own_id))
+        return made
+
+    def _set_rules(self, kind: str, current: dict, wanted: dict | None, purge: bool) -> None:
+        add, remove, describe = diff_entries(current, wanted, purge)
+        replace_rules(self.client, kind, self.own_id, add, remove)
+        if describe:
+            getattr(self.client, f"update_security_group_rule_descriptions_{kind}")(
+                GroupId=self.own_id, IpPermissions=entries_to_permissions(describe, self.own_id))
+
+    def _created_view(self, made: dict) -> dict:
+        """A new group is what was just asked for: no need to read it back."""
+        p, own_id = self.params, self.own_id
+        arn = made.get("SecurityGroupArn")
+        owner = arn.split(":")[4] if arn else None
+        return {"GroupId": own_id, "GroupName": p["name"], "Description": p["description"], "VpcId": self.vpc_id,
+                **({"OwnerId": owner, "SecurityGroupArn": arn} if owner else {}),
+                "IpPermissions": entries_to_described(self.after_in, own_id, owner),
+                "IpPermissionsEgress": entries_to_described(self.after_out, own_id, owner),
+                "Tags": [{"Key": k, "Value": v} for k, v in self.after_tags.items()]}
+
+    def result(self, group: dict | None, desired: dict, final: dict | None) -> dict:
+        return {"group_id": self.own_id, "security_group": snake(final or group)}
 
 
 def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str"), group_id=dict(type="str"), description=dict(type="str"), vpc_id=dict(type="str"),
-        rules=dict(type="list", elements="dict", options=RULE_SPEC),
-        rules_egress=dict(type="list", elements="dict", options=RULE_SPEC),
-        purge_rules=dict(type="bool", default=True), purge_rules_egress=dict(type="bool", default=True),
-        allow_world_ssh=dict(type="bool", default=False),
-        tags=dict(type="dict", aliases=["resource_tags"]), purge_tags=dict(type="bool", default=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        wait_timeout=dict(type="int", default=300),
-    ))
-    p = module.params
-    if not p["name"] and not p["group_id"]:
-        module.fail_param("name", "give name (or group_id) to identify the group")
-    if p["group_id"] and not p["group_id"].startswith("sg-"):
-        module.fail_param("group_id", f"'{p['group_id']}' is not a security group id like sg-0123abcd")
-    if p["wait_timeout"] < 0:
-        module.fail_param("wait_timeout", "must be 0 or more seconds")
-    if p["state"] == "present":
-        try:
-            want_in = expand_rules(p["rules"], "rules") if p["rules"] is not None else None
-            want_out = expand_rules(DEFAULT_EGRESS if p["rules_egress"] is None else p["rules_egress"], "rules_egress")
-        except ParamError as exc:
-            module.fail_param(exc.param, exc.problem)
-        refuse_world_ssh(module, want_in)
-    client = module.client("ec2")
-    with module.aws_errors(f"find security group '{p['group_id'] or p['name']}'"):
-        vpc_checked = True  # the VPC is known to exist
-        if p["group_id"] or p["vpc_id"]:
-            vpc_id = p["vpc_id"]
-            group = find_group(client, p["name"], p["group_id"], vpc_id)
-            # a group found in it proves the VPC exists; CreateSecurityGroup refuses a VpcId that does not
-            # exist (InvalidVpcID.NotFound, answered as the parameter below), so only check mode, which
-            # creates nothing, looks it up
-            vpc_checked = group is not None or bool(p["group_id"])
-            if not vpc_checked and (module.check_mode or p["state"] == "absent"):
-                find_vpc(client, vpc_id)  # fails naming vpc_id when it does not exist
-                vpc_checked = True
-        else:
-            vpc_id = find_vpc(client, None)["VpcId"]
-            group = find_group(client, p["name"], None, vpc_id)
-        if p["state"] == "absent":
-            delete(module, client, group)
-        if group is None and p["group_id"]:
-            module.fail_param("group_id", f"security group {p['group_id']} does not exist; give name to create a group")
-        if group is None and not p["description"]:
-            module.fail_param("description", f"required to create security group '{p['name']}'")
-        vpc_id = group.get("VpcId", vpc_id) if group else vpc_id
-        own_name = group["GroupName"] if group else p["name"]
-        own_id = group["GroupId"] if group else None
-        cur_in = permissions_to_entries(group.get("IpPermissions", []), own_id) if group else {}
-        cur_out = permissions_to_entries(group.get("IpPermissionsEgress", []), own_id) if group else \
-            expand_rules(DEFAULT_EGRESS, "rules_egress")
-        try:
-            if want_in is not None:
-                want_in = resolve_names(client, want_in, own_name, vpc_id, "rules", known=cur_in)
-            want_out = resolve_names(client, want_out, own_name, vpc_id, "rules_egress", known=cur_out)
-        except ParamError:
-            if not vpc_checked:  # names not found in it: the VPC itself may be what is missing
-                find_vpc(client, vpc_id)
-            raise
-    if group and p["description"] and p["description"] != group.get("Description"):
-        module.warn(f"security group {own_id}: AWS cannot change a description; keeping '{group.get('Description')}'")
-    if want_in is not None and not p["purge_rules"]:  # the rules kept count too
-        refuse_world_ssh(module, result_entries(cur_in, want_in, False))
-    before = view(group, cur_in, cur_out)
-    cur_tags = tag_list_to_dict(group.get("Tags")) if group else {}
-    after_group = group or {"GroupName": p["name"], "VpcId": vpc_id, "Description": p["description"]}
-    after_tags = desired_tags(cur_tags, p["tags"], p["purge_tags"])
-    after = view({**after_group, "Tags": [{"Key": k, "Value": v} for k, v in after_tags.items()]},
-                 result_entries(cur_in, want_in, p["purge_rules"]),
-                 result_entries(cur_out, want_out, p["purge_rules_egress"]))
-    if module.check_mode or before == after:
-        module.exit(before=before, after=after, group_id=own_id, security_group=snake(group) if group else {})
-    with module.aws_errors(f"{'update' if group else 'create'} security group '{own_name}'"):
-        if group is None:
-            spec = tag_specifications(["security-group"], p["tags"])
-            try:
-                made = client.create_security_group(GroupName=p["name"], Description=p["description"],
-                                                    VpcId=vpc_id, **({"TagSpecifications": spec} if spec else {}))
-            except ClientError as exc:
-                if error_code(exc) == "InvalidVpcID.NotFound":
-                    raise ParamError("vpc_id", f"VPC {vpc_id} does not exist in this region; check the id") from None
-                raise
-            own_id = made["GroupId"]
-            module.on_failure(f"delete security group {own_id}", lambda: client.delete_security_group(GroupId=own_id))
-        else:
-            apply_tags(client, [own_id], cur_tags, p["tags"], p["purge_tags"])
-        for current, wanted, purge, kind in ((cur_in, want_in, p["purge_rules"], "Ingress"),
-                                             (cur_out, want_out, p["purge_rules_egress"], "Egress")):
-            add, remove, describe = diff_entries(current, wanted, purge)
-            replace_rules(client, kind.lower(), own_id, add, remove)
-            if describe:
-                getattr(client, f"update_security_group_rule_descriptions_{kind.lower()}")(
-                    GroupId=own_id, IpPermissions=entries_to_permissions(describe, own_id))
-        if group is None:
-            # a new group is what was just asked for: no need to read it back
-            owner = made.get("SecurityGroupArn", "").split(":")[4] if made.get("SecurityGroupArn") else None
-            final = {"GroupId": own_id, "GroupName": p["name"], "Description": p["description"], "VpcId": vpc_id,
-                     **({"OwnerId": owner, "SecurityGroupArn": made["SecurityGroupArn"]} if owner else {}),
-                     "IpPermissions": entries_to_described(
-                         result_entries(cur_in, want_in, p["purge_rules"]), own_id, owner),
-                     "IpPermissionsEgress": entries_to_described(
-                         result_entries(cur_out, want_out, p["purge_rules_egress"]), own_id, owner),
-                     "Tags": [{"Key": k, "Value": v} for k, v in after_tags.items()]}
-        else:
-            final = client.describe_security_groups(GroupIds=[own_id])["SecurityGroups"][0]
-    module.exit(before=before, after=after, group_id=own_id, security_group=snake(final))
+    SecurityGroup.run()
 
 
 if __name__ == "__main__":

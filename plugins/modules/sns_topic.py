@@ -61,7 +61,7 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Topic told of the Auto Scaling group's launches and terminations
   webfleet.aws.sns_topic:
-    name: nginx-asg-events
+    name: web-asg-events
     display_name: nginx ASG
     subscriptions:
       - protocol: email
@@ -71,7 +71,7 @@ EXAMPLES = r"""
 
 - name: Remove the topic
   webfleet.aws.sns_topic:
-    name: nginx-asg-events
+    name: web-asg-events
     state: absent
 """
 
@@ -80,7 +80,7 @@ topic_arn:
   description: ARN of the topic (absent in check mode before the topic exists, and after a delete).
   returned: state=present
   type: str
-  sample: arn:aws:sns:eu-west-1:123456789012:nginx-asg-events
+  sample: arn:aws:sns:eu-west-1:123456789012:web-asg-events
 topic:
   description: The topic.
   returned: state=present
@@ -106,8 +106,9 @@ subscriptions:
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, is_not_found
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, is_not_found
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSResource
+from ansible_collections.webfleet.aws.plugins.module_utils.sns import (
     sns_endpoint_problem,
     sns_subscription_key,
     topic_name_problem,
@@ -122,15 +123,18 @@ PROTOCOLS = ["email", "email-json", "http", "https", "sqs", "lambda", "sms", "ap
 PENDING = ("PendingConfirmation", "pending confirmation")
 
 
-def validate(module: AWSModule) -> None:
-    p = module.params
-    problem = topic_name_problem(p["name"])
-    if problem:
-        module.fail_param("name", problem)
-    for i, sub in enumerate(p["subscriptions"] or []):
-        problem = sns_endpoint_problem(sub["protocol"], sub["endpoint"])
-        if problem:
-            module.fail_param(f"subscriptions[{i}].endpoint", problem)
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    display_name=dict(type="str"),
+    subscriptions=dict(type="list", elements="dict", options=dict(
+        protocol=dict(type="str", required=True, choices=PROTOCOLS),
+        endpoint=dict(type="str", required=True),
+    )),
+    purge_subscriptions=dict(type="bool", default=True),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+)
 
 
 def find_topic(sns: Any, name: str) -> str | None:
@@ -201,68 +205,88 @@ def plan_subscriptions(module: AWSModule, current: list[dict[str, Any]]) -> tupl
     return to_add, to_remove, kept
 
 
+class SNSTopic(AWSResource):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    WHAT = "SNS topic"
+
+    def validate(self) -> None:
+        p = self.params
+        problem = topic_name_problem(p["name"])
+        if problem:
+            raise ParamError("name", problem)
+        for i, sub in enumerate(p["subscriptions"] or []):
+            problem = sns_endpoint_problem(sub["protocol"], sub["endpoint"])
+            if problem:
+                raise ParamError(f"subscriptions[{i}].endpoint", problem)
+
+    def read(self) -> dict[str, Any] | None:
+        self.sns = self.module.client("sns")
+        return read_current(self.sns, self.params["name"])
+
+    def view(self, current: dict[str, Any] | None) -> dict[str, Any]:
+        return view(current)
+
+    def delete(self, current: dict[str, Any]) -> None:
+        self.sns.delete_topic(TopicArn=current["topic_arn"])
+
+    def state_present(self, current: dict[str, Any] | None) -> None:
+        self.topic = self.desired(current)
+        self.converge(current, view(current), view(self.topic))
+
+    def desired(self, current: dict[str, Any] | None) -> dict[str, Any]:
+        p = self.params
+        base = current or {"topic_arn": None, "name": p["name"], "display_name": "", "tags": {}, "subscriptions": []}
+        self.to_add, self.to_remove, kept = plan_subscriptions(self.module, base["subscriptions"])
+        self.to_tag, self.to_untag = compare_tags(base["tags"], p["tags"], p["purge_tags"])
+        display = base["display_name"] if p["display_name"] is None else p["display_name"]
+        after_tags = {k: v for k, v in base["tags"].items() if k not in self.to_untag}
+        after_tags.update(self.to_tag)
+        return dict(base, display_name=display, tags=after_tags, subscriptions=sorted(
+            kept + [dict(s, subscription_arn=None, state="pending") for s in self.to_add],
+            key=lambda s: sns_subscription_key(s["protocol"], s["endpoint"])))
+
+    def apply(self, current: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+        sns, desired = self.sns, self.topic
+        arn = self._create(desired) if current is None else current["topic_arn"]
+        if current is not None:
+            self._set_attributes(arn, current)
+        added = [subscription(s["protocol"], s["endpoint"], sns.subscribe(
+            TopicArn=arn, Protocol=s["protocol"], Endpoint=s["endpoint"]).get("SubscriptionArn", ""))
+            for s in self.to_add]
+        for s in self.to_remove:
+            sns.unsubscribe(SubscriptionArn=s["subscription_arn"])
+        # a new topic has only the subscriptions just made (Subscribe answered with their state)
+        subs = sorted(added, key=lambda s: sns_subscription_key(s["protocol"], s["endpoint"])) \
+            if current is None else read_subscriptions(sns, arn)
+        return dict(desired, topic_arn=arn, subscriptions=subs)
+
+    def _create(self, desired: dict[str, Any]) -> str:
+        sns = self.sns
+        attrs = {"DisplayName": desired["display_name"]} if desired["display_name"] else {}
+        arn = sns.create_topic(Name=self.params["name"], Attributes=attrs,
+                               Tags=dict_to_tag_list(desired["tags"]))["TopicArn"]
+        self.module.on_failure(f"delete SNS topic {arn}", lambda: sns.delete_topic(TopicArn=arn))
+        return arn
+
+    def _set_attributes(self, arn: str, current: dict[str, Any]) -> None:
+        display = self.topic["display_name"]
+        if display != current["display_name"]:
+            self.sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue=display)
+        if self.to_untag:
+            self.sns.untag_resource(ResourceArn=arn, TagKeys=self.to_untag)
+        if self.to_tag:
+            self.sns.tag_resource(ResourceArn=arn, Tags=dict_to_tag_list(self.to_tag))
+
+    def result(self, current: dict[str, Any] | None, after: dict[str, Any], final: Any) -> dict[str, Any]:
+        if self.params["state"] == "absent":
+            return {}
+        topic = final or self.topic
+        return {"topic_arn": topic["topic_arn"], "subscriptions": topic["subscriptions"],
+                "topic": {k: v for k, v in topic.items() if k != "subscriptions"}}
+
+
 def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        display_name=dict(type="str"),
-        subscriptions=dict(type="list", elements="dict", options=dict(
-            protocol=dict(type="str", required=True, choices=PROTOCOLS),
-            endpoint=dict(type="str", required=True),
-        )),
-        purge_subscriptions=dict(type="bool", default=True),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-    ))
-    validate(module)
-    p = module.params
-    sns = module.client("sns")
-    with module.aws_errors(f"describe SNS topic '{p['name']}'"):
-        current = read_current(sns, p["name"])
-
-    if p["state"] == "absent":
-        if current and not module.check_mode:
-            with module.aws_errors(f"delete SNS topic '{p['name']}'"):
-                sns.delete_topic(TopicArn=current["topic_arn"])
-        module.exit(before=view(current), after={})
-
-    base = current or {"topic_arn": None, "name": p["name"], "display_name": "", "tags": {}, "subscriptions": []}
-    to_add, to_remove, kept = plan_subscriptions(module, base["subscriptions"])
-    to_tag, to_untag = compare_tags(base["tags"], p["tags"], p["purge_tags"])
-    display = base["display_name"] if p["display_name"] is None else p["display_name"]
-    after_tags = {k: v for k, v in base["tags"].items() if k not in to_untag}
-    after_tags.update(to_tag)
-    desired = dict(base, display_name=display, tags=after_tags, subscriptions=sorted(
-        kept + [dict(s, subscription_arn=None, state="pending") for s in to_add],
-        key=lambda s: sns_subscription_key(s["protocol"], s["endpoint"])))
-
-    result = desired
-    if view(desired) != view(current) and not module.check_mode:
-        with module.aws_errors(f"update SNS topic '{p['name']}'"):
-            arn = base["topic_arn"]
-            if current is None:
-                attrs = {"DisplayName": display} if display else {}
-                arn = sns.create_topic(Name=p["name"], Attributes=attrs, Tags=dict_to_tag_list(after_tags))["TopicArn"]
-                module.on_failure(f"delete SNS topic {arn}", lambda: sns.delete_topic(TopicArn=arn))
-            else:
-                if display != base["display_name"]:
-                    sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue=display)
-                if to_untag:
-                    sns.untag_resource(ResourceArn=arn, TagKeys=to_untag)
-                if to_tag:
-                    sns.tag_resource(ResourceArn=arn, Tags=dict_to_tag_list(to_tag))
-            added = [subscription(s["protocol"], s["endpoint"], sns.subscribe(
-                TopicArn=arn, Protocol=s["protocol"], Endpoint=s["endpoint"]).get("SubscriptionArn", ""))
-                for s in to_add]
-            for s in to_remove:
-                sns.unsubscribe(SubscriptionArn=s["subscription_arn"])
-            # a new topic has only the subscriptions just made (Subscribe answered with their state)
-            subs = sorted(added, key=lambda s: sns_subscription_key(s["protocol"], s["endpoint"])) \
-                if current is None else read_subscriptions(sns, arn)
-            result = dict(desired, topic_arn=arn, subscriptions=subs)
-    module.exit(before=view(current), after=view(desired), topic_arn=result["topic_arn"],
-                topic={k: v for k, v in result.items() if k != "subscriptions"},
-                subscriptions=result["subscriptions"])
+    SNSTopic.run()
 
 
 if __name__ == "__main__":

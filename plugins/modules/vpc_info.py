@@ -81,8 +81,9 @@ availability_zones:
 from typing import Any
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
-from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, snake
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import find_vpc
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, snake
+from ansible_collections.webfleet.aws.plugins.module_utils.lifecycle import AWSInfo
+from ansible_collections.webfleet.aws.plugins.module_utils.vpcs import find_vpc
 
 
 def as_filters(filters: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -90,34 +91,46 @@ def as_filters(filters: dict[str, Any] | None) -> list[dict[str, Any]]:
             for k, vals in sorted((filters or {}).items())]
 
 
-def main() -> None:
-    module = AWSModule(argument_spec=dict(
-        vpc_id=dict(type="str"), filters=dict(type="dict"), subnet_filters=dict(type="dict"),
-    ), mutually_exclusive=[("vpc_id", "filters")])
-    p = module.params
-    if p["vpc_id"] and not p["vpc_id"].startswith("vpc-"):
-        module.fail_param("vpc_id", f"'{p['vpc_id']}' is not a VPC id like vpc-0123abcd")
-    client = module.client("ec2")
-    with module.aws_errors("describe the VPC"):
+ARGUMENT_SPEC: dict[str, Any] = dict(
+    vpc_id=dict(type="str"), filters=dict(type="dict"), subnet_filters=dict(type="dict"),
+)
+
+
+class VPCInfo(AWSInfo):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    MUTUALLY_EXCLUSIVE = [("vpc_id", "filters")]
+    WHAT = "the VPC"
+
+    def validate(self) -> None:
+        vpc_id = self.params["vpc_id"]
+        if vpc_id and not vpc_id.startswith("vpc-"):
+            raise ParamError("vpc_id", f"'{vpc_id}' is not a VPC id like vpc-0123abcd")
+
+    def read(self) -> dict[str, Any]:
+        p, client = self.params, self.module.client("ec2")
         if p["filters"]:
             vpcs = paginate(client, "describe_vpcs", "Vpcs", Filters=as_filters(p["filters"]))
             if len(vpcs) != 1:
                 ids = ", ".join(v["VpcId"] for v in vpcs) or "none"
-                module.fail_param("filters", f"must match exactly one VPC, matched {len(vpcs)} ({ids}); narrow them")
+                raise ParamError("filters", f"must match exactly one VPC, matched {len(vpcs)} ({ids}); narrow them")
             vpc = vpcs[0]
         else:
             vpc = find_vpc(client, p["vpc_id"])
         filters = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}, *as_filters(p["subnet_filters"])]
         subnets = paginate(client, "describe_subnets", "Subnets", Filters=filters)
-    subnets.sort(key=lambda s: (s["AvailabilityZone"], s["SubnetId"]))
-    by_az: dict[str, list[str]] = {}
-    default_for_az: dict[str, str] = {}
-    for subnet in subnets:
-        by_az.setdefault(subnet["AvailabilityZone"], []).append(subnet["SubnetId"])
-        if subnet.get("DefaultForAz"):
-            default_for_az[subnet["AvailabilityZone"]] = subnet["SubnetId"]
-    module.exit(changed=False, vpc=snake(vpc), vpc_id=vpc["VpcId"], subnets=[snake(s) for s in subnets],
-                subnets_by_az=by_az, default_for_az=default_for_az, availability_zones=sorted(by_az))
+        subnets.sort(key=lambda s: (s["AvailabilityZone"], s["SubnetId"]))
+        by_az: dict[str, list[str]] = {}
+        default_for_az: dict[str, str] = {}
+        for subnet in subnets:
+            by_az.setdefault(subnet["AvailabilityZone"], []).append(subnet["SubnetId"])
+            if subnet.get("DefaultForAz"):
+                default_for_az[subnet["AvailabilityZone"]] = subnet["SubnetId"]
+        return {"vpc": snake(vpc), "vpc_id": vpc["VpcId"], "subnets": [snake(s) for s in subnets],
+                "subnets_by_az": by_az, "default_for_az": default_for_az, "availability_zones": sorted(by_az)}
+
+
+def main() -> None:
+    VPCInfo.run()
 
 
 if __name__ == "__main__":

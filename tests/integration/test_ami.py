@@ -124,7 +124,6 @@ BAD = [
     (AMI, {"name": "bake", "instance_id": "i-0000000000000000"}, "instance_id"),
     (AMI, {"name": "bake", "instance_id": "i-0000000000000000", "description": "d" * 300}, "description"),
     (AMI, {"image_id": "ami-00000000", "instance_id": "i-0000000000000000"}, "image_id"),
-    (AMI, {"state": "absent"}, "image_id"),
     (AMI, {"name": "bake", "wait_timeout": -1}, "wait_timeout"),
     (INFO, {"image_ids": ["web"]}, "image_ids"),
     (INFO, {"image_ids": ["ami-00000000"]}, "image_ids"),
@@ -151,3 +150,9 @@ def test_faults_converge(aws, ansible_faulty):
     assert [r.get("failed", False) for r in results] == [False] * 2, results
     assert own_images(ec2) == [] and {s["SnapshotId"] for s in snapshots(ec2)} == snaps_before
     ansible_faulty.endpoint.assert_lost_answers()  # item 9: some answers were lost after the work was done
+
+
+def test_declared_rules(aws, ansible):
+    """Neither name nor image_id (or both null): the declared required_one_of fails before any call."""
+    for res in ansible.run_tasks([{AMI: {"state": "absent"}}, {AMI: {"name": None, "image_id": None}}]):
+        assert res.get("failed") and res["msg"] == "one of the following is required: name, image_id", res

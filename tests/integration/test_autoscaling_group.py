@@ -38,7 +38,7 @@ def task(**params: Any) -> dict[str, Any]:
 
 
 def args(w: dict[str, Any], **over: Any) -> dict[str, Any]:
-    base = {"name": NAME, "launch_template": {"name": "nginx-lt", "version": "$Latest"},
+    base = {"name": NAME, "launch_template": {"name": "nginx-lt", "version": "$Latest"}, "min_size": 1, "max_size": 3,
             "vpc_zone_identifier": w["subnets"], "load_balancers": ["nginx-lb"],
             "tags": {"Name": "nginx", "team": "web"}}
     base.update(over)
@@ -198,6 +198,7 @@ BAD = [
     ({"launch_template": {"name": "nginx-lt", "version": "7"}}, "launch_template.version"),
     ({"launch_template": None, "launch_config_name": "no-such-lc"}, "launch_config_name"),
     ({"launch_config_name": "nginx-lc-1"}, "launch_template"),  # both given
+    ({"min_size": None}, "min_size"),  # a new group: AWS has no default size
     ({"health_check_grace_period": -1}, "health_check_grace_period"),
     ({"notification": {"topic_arn": "arn:aws:sns:us-east-1:123456789012:nginx-events",
                        "types": ["autoscaling:EC2_INSTANCE_REBOOT"]}}, "notification.types"),
@@ -217,6 +218,14 @@ def test_bad_input(aws: Any, ansible: Any, over: dict[str, Any], param: str) -> 
     assert r.get("failed") and f"parameter '{param}" in r["msg"], r.get("msg")
     assert groups(aws) == []
     assert aws.client("ec2").describe_instances()["Reservations"] == []
+
+
+def test_declared_rules(aws: Any, ansible: Any) -> None:
+    """Rules declared in the argument spec: Ansible fails before any call, naming the options."""
+    w = world(aws)
+    (neither,) = ansible.run_tasks([task(**args(w, launch_template={"version": "1"}))])
+    assert neither["msg"] == "one of the following is required: name, id found in launch_template", neither
+    assert groups(aws) == []
 
 
 def test_faults(aws: Any, ansible_faulty: Any) -> None:

@@ -16,6 +16,8 @@ STICKY = {"type": "loadbalancer", "expiration": 300}
 LAB = {  # SPEC section 4, with the homework's stickiness and a tag
     "name": NAME,
     "listeners": [{"protocol": "HTTP", "load_balancer_port": 80, "instance_port": 80, "stickiness": STICKY}],
+    "health_check": {"target": "HTTP:80/index.html", "timeout": 5, "interval": 30, "unhealthy_threshold": 2,
+                     "healthy_threshold": 10},
     "tags": {"project": "webfleet"},
 }
 
@@ -280,9 +282,9 @@ BAD_INPUT = [
         "listeners[0].ssl_certificate_id",
         "certificate",
     ),
+    ("subnets-and-zones", {"subnets": ["subnet-0123456789abcdef0"], "zones": ["us-east-1a"]}, "zones", "not both"),
     ("draining-timeout", {"connection_draining": {"timeout": 4000}}, "connection_draining.timeout", "3600"),
     ("idle-timeout", {"idle_timeout": 0}, "idle_timeout", "4000"),
-    ("subnets-and-zones", {"subnets": ["subnet-0123456789abcdef0"], "zones": ["us-east-1a"]}, "zones", "not both"),
     ("bad-name", {"name": "nginx_lb"}, "name", "nginx_lb"),
     ("no-security-group", {"security_group_ids": []}, "security_group_ids", "at least one"),
 ]
@@ -441,3 +443,33 @@ def test_create_refusals_named_as_the_parameter(ansible: Any, aws: Any) -> None:
     assert snapshot(aws) == before
     made = ansible.run_tasks([task(**dict(LAB, subnets=[first, second], security_group_ids=[own]))])[0]
     assert made["changed"] and made["load_balancer"]["security_groups"] == [own], made
+
+
+def test_defaults_are_aws_own(ansible: Any, aws: Any) -> None:
+    """No health check given: the load balancer keeps the one AWS gives it (TCP on the instance port), a rerun
+    reports no change; fields given later replace only themselves."""
+    listeners = [{"protocol": "HTTP", "load_balancer_port": 80, "instance_port": 8080}]
+    create, rerun, partial = ansible.run_tasks([
+        task(name=NAME, listeners=listeners),
+        task(name=NAME, listeners=listeners),
+        task(name=NAME, listeners=listeners, health_check={"target": "HTTP:8080/health"}),
+    ])
+    aws_default = {"target": "TCP:8080", "timeout": 5, "interval": 30, "unhealthy_threshold": 2,
+                   "healthy_threshold": 10}
+    assert create["changed"] and create["load_balancer"]["health_check"] == aws_default, create
+    assert rerun["changed"] is False, rerun.get("diff")
+    assert partial["changed"] and partial["load_balancer"]["health_check"] == {**aws_default,
+                                                                               "target": "HTTP:8080/health"}
+    assert describe(aws)["HealthCheck"]["Target"] == "HTTP:8080/health"
+
+
+def test_declared_rules(ansible: Any, aws: Any) -> None:
+    """name is declared required: Ansible fails before any call; an option given as null counts as unset."""
+    no_name, null_zones = ansible.run_tasks([
+        task(listeners=LAB["listeners"]),
+        # zones given as null is not "given": no clash with subnets
+        task(name=NAME, subnets=["subnet-0123456789abcdef0"], zones=None, state="absent"),
+    ])
+    assert null_zones["changed"] is False and not null_zones.get("failed"), null_zones
+    assert no_name["msg"] == "missing required arguments: name", no_name
+    assert describe(aws) is None

@@ -89,7 +89,6 @@ def test_imdsv1_and_plain_volume_when_asked(aws, ansible):
 
 
 BAD = [
-    ({"name": "b"}, "image_id"),
     ({"name": "b", "image_id": "ubuntu"}, "image_id"),
     ({"name": "b", "image_id": "ami-00000000"}, "image_id"),
     ({"name": "b", "image_id": "BASE", "subnet_id": "subnet-00000000"}, "subnet_id"),
@@ -110,6 +109,14 @@ def test_bad_input(aws, ansible, args, param):
     res = ansible.run_tasks([{INST: args}])[0]
     assert res.get("failed") and f"parameter '{param}'" in res["msg"], res
     assert live(ec2) == []
+
+
+def test_declared_rules(aws, ansible):
+    """image_id is required to launch: Ansible's declared required_if fails before any call."""
+    for res in ansible.run_tasks([{INST: {"name": "b"}}, {INST: {"name": "b", "image_id": None}}]):
+        assert res.get("failed"), res
+        assert res["msg"] == "state is present but all of the following are missing: image_id", res
+    assert live(aws.client("ec2")) == []
 
 
 def test_faults_converge(aws, ansible_faulty):

@@ -143,7 +143,6 @@ BAD = [
      "rules"),
     ({"name": "x", "description": "x", "vpc_id": "vpc-00000000"}, "vpc_id"),
     ({"name": "x"}, "description"),
-    ({"description": "x"}, "name"),
     ({"group_id": "web", "description": "x"}, "group_id"),
 ]
 
@@ -153,6 +152,15 @@ def test_bad_input(aws, ansible, args, param):
     res = sg(ansible, **args)
     assert res.get("failed"), res
     assert f"parameter '{param}'" in res["msg"], res["msg"]
+    assert groups(aws) == []
+
+
+def test_identity_rule_declared(aws, ansible):
+    """Neither name nor group_id: Ansible's declared required_one_of fails before any call."""
+    # given as null (an unset variable) counts as not given
+    nulls = {"description": "x", "name": None, "group_id": None}
+    for res in ansible.run_tasks([{SG: {"description": "x"}}, {SG: nulls}]):
+        assert res.get("failed") and res["msg"] == "one of the following is required: name, group_id", res
     assert groups(aws) == []
 
 

@@ -1,4 +1,4 @@
-"""Public key parsing and AWS fingerprints of module_utils/ec2.py (no AWS)."""
+"""Public key parsing and AWS fingerprints of module_utils/keys.py (no AWS)."""
 from __future__ import annotations
 
 import base64
@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
+from ansible_collections.webfleet.aws.plugins.module_utils.keys import (
     parse_public_key,
     public_key_fingerprint,
     same_public_key,

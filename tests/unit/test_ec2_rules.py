@@ -1,10 +1,10 @@
-"""Pure security group rule functions of module_utils/ec2.py (no AWS)."""
+"""Pure security group rule functions of module_utils/security_groups.py (no AWS)."""
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
-    ParamError,
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
+from ansible_collections.webfleet.aws.plugins.module_utils.security_groups import (
     diff_entries,
     entries_to_permissions,
     expand_rules,

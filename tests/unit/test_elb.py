@@ -1,13 +1,38 @@
 # -*- coding: utf-8 -*-
 # Copyright: webfleet.aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure functions of module_utils/elb.py (no AWS)."""
+"""Pure functions of module_utils/elb_view.py and elb_state.py (no AWS)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.webfleet.aws.plugins.module_utils import elb as E
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
+from ansible_collections.webfleet.aws.plugins.module_utils.elb_state import ELBState
+from ansible_collections.webfleet.aws.plugins.module_utils.elb_view import (
+    attributes_changes,
+    attributes_view,
+    desired_health_check,
+    desired_instances,
+    desired_listeners,
+    health_check_api,
+    health_check_view,
+    lb_view,
+    listener_api,
+    listener_changes,
+    listener_view,
+    normalise_attributes,
+    normalise_health_check,
+    normalise_listener,
+    normalise_listeners,
+    parse_health_check_target,
+    stickiness_changes,
+    stickiness_of,
+    stickiness_policy_name,
+    subnets_by_zone_problems,
+    unused_policies,
+    valid_name,
+)
 
 HC = {"target": "HTTP:80/index.html", "timeout": 5, "interval": 30, "unhealthy_threshold": 2, "healthy_threshold": 10}
 
@@ -24,7 +49,7 @@ HC = {"target": "HTTP:80/index.html", "timeout": 5, "interval": 30, "unhealthy_t
     ],
 )
 def test_parse_target_valid(target: str, expected: tuple) -> None:
-    assert E.parse_health_check_target(target) == expected
+    assert parse_health_check_target(target) == expected
 
 
 @pytest.mark.parametrize(
@@ -43,14 +68,14 @@ def test_parse_target_valid(target: str, expected: tuple) -> None:
     ],
 )
 def test_parse_target_invalid(target: str, words: str) -> None:
-    with pytest.raises(E.ParamError) as err:
-        E.parse_health_check_target(target)
+    with pytest.raises(ParamError) as err:
+        parse_health_check_target(target)
     assert err.value.param == "health_check.target"
     assert words in err.value.problem
 
 
 def test_normalise_health_check_defaults_and_case() -> None:
-    assert E.normalise_health_check({**HC, "target": "http:80/index.html"}) == {**HC, "target": "HTTP:80/index.html"}
+    assert normalise_health_check({**HC, "target": "http:80/index.html"}) == {**HC, "target": "HTTP:80/index.html"}
 
 
 @pytest.mark.parametrize(
@@ -60,23 +85,45 @@ def test_normalise_health_check_defaults_and_case() -> None:
         ({"timeout": 61, "interval": 300}, "health_check.timeout"),
         ({"interval": 4, "timeout": 2}, "health_check.interval"),
         ({"interval": 301}, "health_check.interval"),
-        ({"timeout": 30, "interval": 30}, "health_check.timeout"),
         ({"unhealthy_threshold": 1}, "health_check.unhealthy_threshold"),
         ({"healthy_threshold": 11}, "health_check.healthy_threshold"),
     ],
 )
 def test_normalise_health_check_ranges(change: dict, param: str) -> None:
-    with pytest.raises(E.ParamError) as err:
-        E.normalise_health_check({**HC, **change})
+    with pytest.raises(ParamError) as err:
+        normalise_health_check({**HC, **change})
     assert err.value.param == param
 
 
+LISTENERS = [{"protocol": "HTTP", "load_balancer_port": 80, "instance_port": 8080}]
+
+
+def test_desired_health_check_fields_over_current_or_aws_default() -> None:
+    # unset: the current one stays; a new load balancer keeps what AWS gives it (TCP on the instance port)
+    assert desired_health_check(None, HC, LISTENERS) == HC
+    aws_default = {"target": "TCP:8080", "timeout": 5, "interval": 30, "unhealthy_threshold": 2,
+                   "healthy_threshold": 10}
+    assert desired_health_check(None, None, LISTENERS) == aws_default
+    assert desired_health_check(None, None, []) is None
+    # the fields given replace those of the current (or default) check, the others stay
+    given = normalise_health_check({"target": "http:80/health", "interval": 10})
+    assert desired_health_check(given, HC, LISTENERS) == {**HC, "target": "HTTP:80/health", "interval": 10}
+    assert desired_health_check(given, None, LISTENERS) == {**aws_default, "target": "HTTP:80/health",
+                                                            "interval": 10}
+
+
+def test_desired_health_check_timeout_below_interval() -> None:
+    with pytest.raises(ParamError) as err:
+        desired_health_check({"timeout": 30}, HC, LISTENERS)
+    assert err.value.param == "health_check.timeout"
+
+
 def test_health_check_view_round_trip() -> None:
-    view = E.normalise_health_check(HC)
-    assert E.health_check_view(E.health_check_api(view)) == view
-    assert E.health_check_view(None) is None
+    view = normalise_health_check(HC)
+    assert health_check_view(health_check_api(view)) == view
+    assert health_check_view(None) is None
     assert (
-        E.health_check_view(
+        health_check_view(
             {"Target": "tcp:80", "Timeout": 5, "Interval": 30, "UnhealthyThreshold": 2, "HealthyThreshold": 10}
         )["target"]
         == "TCP:80"
@@ -85,7 +132,7 @@ def test_health_check_view_round_trip() -> None:
 
 # -- listeners -------------------------------------------------------------------------------------
 def test_normalise_listener_defaults() -> None:
-    assert E.normalise_listener(0, {"protocol": "http", "load_balancer_port": 80}) == {
+    assert normalise_listener(0, {"protocol": "http", "load_balancer_port": 80}) == {
         "protocol": "HTTP",
         "load_balancer_port": 80,
         "instance_protocol": "HTTP",
@@ -93,7 +140,7 @@ def test_normalise_listener_defaults() -> None:
         "ssl_certificate_id": None,
         "stickiness": None,
     }
-    https = E.normalise_listener(
+    https = normalise_listener(
         0,
         {
             "protocol": "HTTPS",
@@ -104,7 +151,7 @@ def test_normalise_listener_defaults() -> None:
     )
     assert https["instance_protocol"] == "HTTP"
     assert (
-        E.normalise_listener(0, {"protocol": "SSL", "load_balancer_port": 443, "ssl_certificate_id": "a"})[
+        normalise_listener(0, {"protocol": "SSL", "load_balancer_port": 443, "ssl_certificate_id": "a"})[
             "instance_protocol"
         ]
         == "TCP"
@@ -161,39 +208,39 @@ def test_normalise_listener_defaults() -> None:
     ],
 )
 def test_normalise_listener_invalid(listener: dict, param: str, words: str) -> None:
-    with pytest.raises(E.ParamError) as err:
-        E.normalise_listener(0, listener)
+    with pytest.raises(ParamError) as err:
+        normalise_listener(0, listener)
     assert err.value.param == param
     assert words in err.value.problem
 
 
 def test_stickiness_disabled_is_none_even_on_tcp() -> None:
-    item = E.normalise_listener(0, {"protocol": "TCP", "load_balancer_port": 80, "stickiness": {"enabled": False}})
+    item = normalise_listener(0, {"protocol": "TCP", "load_balancer_port": 80, "stickiness": {"enabled": False}})
     assert item["stickiness"] is None
 
 
 def test_normalise_listeners_sorted_unique_nonempty() -> None:
-    out = E.normalise_listeners(
+    out = normalise_listeners(
         [{"protocol": "TCP", "load_balancer_port": 8080}, {"load_balancer_port": 80, "protocol": "HTTP"}]
     )
     assert [item["load_balancer_port"] for item in out] == [80, 8080]
-    with pytest.raises(E.ParamError) as err:
-        E.normalise_listeners(
+    with pytest.raises(ParamError) as err:
+        normalise_listeners(
             [{"protocol": "HTTP", "load_balancer_port": 80}, {"protocol": "TCP", "load_balancer_port": 80}]
         )
     assert err.value.param == "listeners[1].load_balancer_port"
-    with pytest.raises(E.ParamError) as err:
-        E.normalise_listeners([])
+    with pytest.raises(ParamError) as err:
+        normalise_listeners([])
     assert err.value.param == "listeners"
 
 
 # -- stickiness policies -------------------------------------------------------------------------------
 def test_policy_names_are_deterministic_and_valid() -> None:
-    assert E.stickiness_policy_name(80, {"type": "loadbalancer", "expiration": 300}) == "webfleet-lb-cookie-80-300"
-    assert E.stickiness_policy_name(80, {"type": "loadbalancer", "expiration": 0}) == "webfleet-lb-cookie-80-0"
-    a = E.stickiness_policy_name(80, {"type": "application", "cookie": "JSESSION_ID"})
-    b = E.stickiness_policy_name(80, {"type": "application", "cookie": "JSESSION.ID"})
-    assert a == E.stickiness_policy_name(80, {"type": "application", "cookie": "JSESSION_ID"})
+    assert stickiness_policy_name(80, {"type": "loadbalancer", "expiration": 300}) == "webfleet-lb-cookie-80-300"
+    assert stickiness_policy_name(80, {"type": "loadbalancer", "expiration": 0}) == "webfleet-lb-cookie-80-0"
+    a = stickiness_policy_name(80, {"type": "application", "cookie": "JSESSION_ID"})
+    b = stickiness_policy_name(80, {"type": "application", "cookie": "JSESSION.ID"})
+    assert a == stickiness_policy_name(80, {"type": "application", "cookie": "JSESSION_ID"})
     assert a != b  # same slug, different cookie -> different policy
     for name in (a, b):
         assert name.startswith("webfleet-app-cookie-80-")
@@ -211,18 +258,18 @@ POLICIES = {
 
 
 def test_stickiness_of_listener() -> None:
-    assert E.stickiness_of(["webfleet-lb-cookie-80-300"], POLICIES) == ({"type": "loadbalancer", "expiration": 300}, [])
-    assert E.stickiness_of(["webfleet-lb-cookie-81-0"], POLICIES) == ({"type": "loadbalancer", "expiration": 0}, [])
-    assert E.stickiness_of(["ELBSecurityPolicy-2016-08", "app"], POLICIES) == (
+    assert stickiness_of(["webfleet-lb-cookie-80-300"], POLICIES) == ({"type": "loadbalancer", "expiration": 300}, [])
+    assert stickiness_of(["webfleet-lb-cookie-81-0"], POLICIES) == ({"type": "loadbalancer", "expiration": 0}, [])
+    assert stickiness_of(["ELBSecurityPolicy-2016-08", "app"], POLICIES) == (
         {"type": "application", "cookie": "SESSION"},
         ["ELBSecurityPolicy-2016-08"],
     )
-    assert E.stickiness_of([], POLICIES) == (None, [])
+    assert stickiness_of([], POLICIES) == (None, [])
 
 
 def test_unused_policies_only_ours() -> None:
-    assert E.unused_policies(POLICIES, [["webfleet-lb-cookie-80-300"]]) == ["webfleet-lb-cookie-81-0"]
-    assert E.unused_policies(POLICIES, [["webfleet-lb-cookie-80-300"], ["webfleet-lb-cookie-81-0"]]) == []
+    assert unused_policies(POLICIES, [["webfleet-lb-cookie-80-300"]]) == ["webfleet-lb-cookie-81-0"]
+    assert unused_policies(POLICIES, [["webfleet-lb-cookie-80-300"], ["webfleet-lb-cookie-81-0"]]) == []
 
 
 # -- listener diffs -----------------------------------------------------------------------------------
@@ -242,38 +289,38 @@ def test_listener_view_from_description() -> None:
         "Listener": {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80},
         "PolicyNames": ["webfleet-lb-cookie-80-300"],
     }
-    assert E.listener_view(desc, POLICIES) == L(80, sticky={"type": "loadbalancer", "expiration": 300})
-    assert E.listener_api(L(80)) == desc["Listener"]
+    assert listener_view(desc, POLICIES) == L(80, sticky={"type": "loadbalancer", "expiration": 300})
+    assert listener_api(L(80)) == desc["Listener"]
 
 
 def test_desired_listeners_purge_or_keep() -> None:
     current = [L(80), L(8080, "TCP")]
-    assert E.desired_listeners(current, [L(80, iport=81)], purge=True) == [L(80, iport=81)]
-    assert E.desired_listeners(current, [L(80, iport=81)], purge=False) == [L(80, iport=81), L(8080, "TCP")]
+    assert desired_listeners(current, [L(80, iport=81)], purge=True) == [L(80, iport=81)]
+    assert desired_listeners(current, [L(80, iport=81)], purge=False) == [L(80, iport=81), L(8080, "TCP")]
 
 
 def test_listener_changes_replace_only_changed_ports() -> None:
     current = [L(80), L(443, "TCP"), L(8080, "TCP")]
     desired = [L(80, sticky={"type": "loadbalancer", "expiration": 0}), L(443, "TCP", iport=4443), L(9000)]
-    delete, create = E.listener_changes(current, desired)
+    delete, create = listener_changes(current, desired)
     assert delete == [443, 8080]
     assert [c["load_balancer_port"] for c in create] == [443, 9000]
     assert all("stickiness" not in c for c in create)
-    assert E.listener_changes(current, current) == ([], [])
+    assert listener_changes(current, current) == ([], [])
 
 
 def test_stickiness_changes() -> None:
     lb300 = {"type": "loadbalancer", "expiration": 300}
     current = [L(80, sticky=lb300), L(81), L(82, sticky=lb300)]
     desired = [L(80, sticky=lb300), L(81, sticky=lb300), L(82), L(83, sticky=lb300), L(84)]
-    assert E.stickiness_changes(current, desired) == {81: lb300, 82: None, 83: lb300}
+    assert stickiness_changes(current, desired) == {81: lb300, 82: None, 83: lb300}
     # a recreated listener loses its policies: stickiness is set again
-    assert E.stickiness_changes([L(80, sticky=lb300)], [L(80, iport=8080, sticky=lb300)]) == {80: lb300}
+    assert stickiness_changes([L(80, sticky=lb300)], [L(80, iport=8080, sticky=lb300)]) == {80: lb300}
 
 
 # -- attributes ----------------------------------------------------------------------------------------
 def test_attributes() -> None:
-    want = E.normalise_attributes(True, {"enabled": True, "timeout": 300}, 60)
+    want = normalise_attributes(True, {"enabled": True, "timeout": 300}, 60)
     assert want == {
         "cross_zone_load_balancing": True,
         "connection_draining": {"enabled": True, "timeout": 300},
@@ -285,19 +332,19 @@ def test_attributes() -> None:
         "ConnectionSettings": {"IdleTimeout": 60},
         "AccessLog": {"Enabled": False},
     }
-    current = E.attributes_view(aws)
+    current = attributes_view(aws)
     assert current == {
         "cross_zone_load_balancing": False,
         "connection_draining": {"enabled": False},
         "idle_timeout": 60,
     }
-    assert E.attributes_changes(current, want) == {
+    assert attributes_changes(current, want) == {
         "CrossZoneLoadBalancing": {"Enabled": True},
         "ConnectionDraining": {"Enabled": True, "Timeout": 300},
     }
-    assert E.attributes_changes(want, want) == {}
-    off = E.normalise_attributes(True, {"enabled": False, "timeout": 300}, 120)
-    assert E.attributes_changes(want, off) == {
+    assert attributes_changes(want, want) == {}
+    off = normalise_attributes(True, {"enabled": False, "timeout": 300}, 120)
+    assert attributes_changes(want, off) == {
         "ConnectionDraining": {"Enabled": False},
         "ConnectionSettings": {"IdleTimeout": 120},
     }
@@ -313,14 +360,14 @@ def test_attributes() -> None:
     ],
 )
 def test_attributes_invalid(args: tuple, param: str) -> None:
-    with pytest.raises(E.ParamError) as err:
-        E.normalise_attributes(*args)
+    with pytest.raises(ParamError) as err:
+        normalise_attributes(*args)
     assert err.value.param == param
 
 
 # -- whole LB and small helpers ---------------------------------------------------------------------------
 def test_lb_view() -> None:
-    assert E.lb_view(None, None, None) == {}
+    assert lb_view(None, None, None) == {}
     desc = {
         "LoadBalancerName": "nginx-lb",
         "Scheme": "internet-facing",
@@ -348,7 +395,7 @@ def test_lb_view() -> None:
             "HealthyThreshold": 10,
         },
     }
-    view = E.lb_view(desc, {}, {"b": "2", "a": "1"})
+    view = lb_view(desc, {}, {"b": "2", "a": "1"})
     assert view["subnets"] == ["subnet-a", "subnet-b"]
     assert view["instances"] == ["i-1", "i-2"]
     assert [item["load_balancer_port"] for item in view["listeners"]] == [80, 8080]
@@ -359,9 +406,9 @@ def test_lb_view() -> None:
 
 
 def test_desired_instances() -> None:
-    assert E.desired_instances(["i-1"], None, purge=True) == ["i-1"]
-    assert E.desired_instances(["i-1"], ["i-2"], purge=False) == ["i-1", "i-2"]
-    assert E.desired_instances(["i-1"], ["i-2"], purge=True) == ["i-2"]
+    assert desired_instances(["i-1"], None, purge=True) == ["i-1"]
+    assert desired_instances(["i-1"], ["i-2"], purge=False) == ["i-1", "i-2"]
+    assert desired_instances(["i-1"], ["i-2"], purge=True) == ["i-2"]
 
 
 def test_subnet_problems() -> None:
@@ -369,11 +416,11 @@ def test_subnet_problems() -> None:
         "subnet-a": {"VpcId": "vpc-1", "AvailabilityZone": "us-east-1a"},
         "subnet-b": {"VpcId": "vpc-1", "AvailabilityZone": "us-east-1b"},
     }
-    assert E.subnets_by_zone_problems(ok) is None
+    assert subnets_by_zone_problems(ok) is None
     two_vpcs = {**ok, "subnet-c": {"VpcId": "vpc-2", "AvailabilityZone": "us-east-1c"}}
-    assert "several VPCs" in E.subnets_by_zone_problems(two_vpcs)
+    assert "several VPCs" in subnets_by_zone_problems(two_vpcs)
     same_zone = {**ok, "subnet-c": {"VpcId": "vpc-1", "AvailabilityZone": "us-east-1a"}}
-    assert "one subnet per Availability Zone" in E.subnets_by_zone_problems(same_zone)
+    assert "one subnet per Availability Zone" in subnets_by_zone_problems(same_zone)
 
 
 @pytest.mark.parametrize(
@@ -391,7 +438,7 @@ def test_subnet_problems() -> None:
     ],
 )
 def test_valid_name(name: str | None, ok: bool) -> None:
-    assert E.valid_name(name) is ok
+    assert valid_name(name) is ok
 
 
 # -- nothing half-made: a failure after CreateLoadBalancer deletes the new load balancer -------------------------
@@ -480,8 +527,8 @@ def test_failure_after_create_registers_delete(fail_on: str) -> None:
 
     fake = FakeELB(fail_on)
     module = FakeModule(fake)
-    state = E.ELBState(module, "nginx-lb")
-    listeners = E.normalise_listeners(
+    state = ELBState(module, "nginx-lb")
+    listeners = normalise_listeners(
         [{"protocol": "HTTP", "load_balancer_port": 80, "stickiness": {"type": "loadbalancer", "expiration": 60}}]
     )
     after = {
@@ -490,8 +537,8 @@ def test_failure_after_create_registers_delete(fail_on: str) -> None:
         "subnets": ["subnet-a"],
         "security_groups": ["sg-1"],
         "listeners": listeners,
-        "health_check": E.normalise_health_check(HC),
-        "attributes": E.normalise_attributes(True, {"enabled": True, "timeout": 300}, 60),
+        "health_check": normalise_health_check(HC),
+        "attributes": normalise_attributes(True, {"enabled": True, "timeout": 300}, 60),
         "tags": {},
         "instances": ["i-1"],
     }

@@ -1,14 +1,14 @@
 """Compare/diff and conversion logic that bench/mutation_score.py found untested (its survivors in
-module_utils/ec2.py and tags.py): how AWS's IpPermissions read as entries and back, the rule
+module_utils/security_groups.py and tags.py): how AWS's IpPermissions read as entries and back, the rule
 bounds, and the defaults of the tag diff."""
 from __future__ import annotations
 
 import pytest
 
 from ansible_collections.webfleet.aws.plugins.module_utils import tags
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import (
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
+from ansible_collections.webfleet.aws.plugins.module_utils.security_groups import (
     SELF,
-    ParamError,
     entries_to_described,
     entries_to_permissions,
     entries_view,

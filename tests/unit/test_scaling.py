@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.policies import (
     desired_policy_view,
     normalise_steps,
     policy_param_problem,

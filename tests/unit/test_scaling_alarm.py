@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.alarms import (
+    action_target,
     alarm_param_problem,
     alarm_view,
     desired_alarm_view,
@@ -70,8 +71,6 @@ def test_request() -> None:
 
 
 def test_action_target() -> None:
-    from ansible_collections.webfleet.aws.plugins.module_utils.scaling import action_target
-
     assert action_target(TOPIC) == ("sns", "us-east-1", {"topic_arn": TOPIC})
     policy = ("arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy:1a2b-3c:autoScalingGroupName/nginx-asg:"
               "policyName/scale-out")

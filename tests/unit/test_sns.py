@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.webfleet.aws.plugins.module_utils.scaling import (
+from ansible_collections.webfleet.aws.plugins.module_utils.sns import (
     sns_endpoint_problem,
     sns_subscription_key,
     topic_name_problem,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.webfleet.aws.plugins.module_utils.ec2 import expand_rules
+from ansible_collections.webfleet.aws.plugins.module_utils.security_groups import expand_rules
 from ansible_collections.webfleet.aws.plugins.module_utils.ssh_guard import ssh_cidr_problem, ssh_sources
 
 WORLD = [

@@ -1,30 +1,33 @@
 # -*- coding: utf-8 -*-
 # Copyright: webfleet.aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""EC2 helpers shared by the EC2 modules: security group rules, VPC lookups, tags, references.
+"""Security group rules (pure: expand, compare, convert to and from IpPermissions) and the
+lookups a security group needs (a group by name or id, names in rules, what uses a group).
 
-The rule functions are pure (no AWS) so they can be unit tested: a rule as the user writes it
-is expanded into normalized entries ``(proto, from_port, to_port, source_kind, source)`` and
-compared as a set with the entries read back from AWS's ``IpPermissions``.
+A rule as the user writes it is expanded into normalized entries ``(proto, from_port, to_port,
+source_kind, source)`` and compared as a set with the entries read back from AWS's ``IpPermissions``.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import ipaddress
 from typing import Any, Iterable, Mapping, Optional, Tuple
 
-from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError, describe_or_none
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
 from ansible_collections.webfleet.aws.plugins.module_utils.references import require_references
-from ansible_collections.webfleet.aws.plugins.module_utils.tags import compare_tags, dict_to_tag_list
 
 # (proto, from_port, to_port, source_kind, source)
 RuleKey = Tuple[str, Optional[int], Optional[int], str, str]
 
+
 SELF = "self"  # how a rule naming the group itself is written in normalized entries
+
+
 PROTO_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1", "-1": "-1"}
+
+
 PORTED = ("tcp", "udp")
+
+
 SOURCE_KINDS = ("cidr_ip", "cidr_ipv6", "group_id", "group_name")
 
 
@@ -227,124 +230,6 @@ def entries_view(entries: Mapping[RuleKey, str]) -> list[dict[str, Any]]:
             item["description"] = desc
         view.append(item)
     return view
-
-
-# -- AWS lookups -----------------------------------------------------------------------------
-def find_vpc(client: Any, vpc_id: str | None, param: str = "vpc_id") -> dict[str, Any]:
-    """The VPC ``vpc_id``, or the region's default VPC; ParamError naming ``param`` when missing."""
-    if vpc_id:
-        return require_references(client, param, "vpc", [vpc_id],
-                                  "{what} {ids} does not exist in this region; check the id")[vpc_id]
-    vpcs = client.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
-    if not vpcs:
-        raise ParamError(param, f"this region has no default VPC; give {param}")
-    return vpcs[0]
-
-
-def apply_tags(client: Any, resource_ids: list[str], current: Mapping[str, str],
-               desired: Mapping[str, Any] | None, purge: bool) -> bool:
-    to_set, to_remove = compare_tags(current, desired, purge)
-    if to_set:
-        client.create_tags(Resources=resource_ids, Tags=dict_to_tag_list(to_set))
-    if to_remove:
-        client.delete_tags(Resources=resource_ids, Tags=[{"Key": k} for k in to_remove])
-    return bool(to_set or to_remove)
-
-
-def tag_specifications(resource_types: Iterable[str], tags: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    if not tags:
-        return []
-    tag_list = [{"Key": str(k), "Value": str(v)} for k, v in sorted(tags.items())]
-    return [{"ResourceType": rt, "Tags": tag_list} for rt in resource_types]
-
-
-# -- images ----------------------------------------------------------------------------------
-def find_image(client: Any, image_id: str | None, name: str | None) -> dict[str, Any] | None:
-    """The image ``image_id``, or the account's own image named ``name``; None when neither exists."""
-    if image_id:
-        images = describe_or_none(lambda: client.describe_images(ImageIds=[image_id])["Images"], malformed=True)
-        if images is None:
-            return None
-    else:
-        images = client.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [name]}])["Images"]
-    images = [i for i in images if i.get("State") not in ("deregistered", "disabled")]
-    return max(images, key=lambda i: i.get("CreationDate", "")) if images else None
-
-
-def image_snapshots(image: Mapping[str, Any]) -> list[str]:
-    return [m["Ebs"]["SnapshotId"] for m in image.get("BlockDeviceMappings", [])
-            if m.get("Ebs", {}).get("SnapshotId")]
-
-
-# -- key pairs -------------------------------------------------------------------------------
-SSH_KEY_TYPES = {"ssh-rsa": "rsa", "ssh-ed25519": "ed25519"}
-
-
-def parse_public_key(material: str) -> tuple[str, bytes]:
-    """An OpenSSH public key line -> (key type rsa/ed25519, wire blob); ValueError saying what is wrong."""
-    parts = material.strip().split()
-    if len(parts) < 2 or parts[0] not in SSH_KEY_TYPES:
-        raise ValueError("must be an OpenSSH public key line such as 'ssh-ed25519 AAAA... comment' "
-                         "(types ssh-rsa or ssh-ed25519)")
-    try:
-        blob = base64.b64decode(parts[1], validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("the key body is not valid base64; paste the whole .pub file line") from None
-    fields = _ssh_fields(blob)
-    if not fields or fields[0] != parts[0].encode():
-        raise ValueError(f"the key body does not hold a {parts[0]} key; paste the whole .pub file line")
-    return SSH_KEY_TYPES[parts[0]], blob
-
-
-def _ssh_fields(blob: bytes) -> list[bytes]:
-    fields, pos = [], 0
-    while pos + 4 <= len(blob):
-        size = int.from_bytes(blob[pos:pos + 4], "big")
-        fields.append(blob[pos + 4:pos + 4 + size])
-        pos += 4 + size
-    return fields if pos == len(blob) else []
-
-
-def _der(tag: int, body: bytes) -> bytes:
-    size = len(body)
-    if size < 0x80:
-        return bytes([tag, size]) + body
-    raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(raw)]) + raw + body
-
-
-def _der_int(value: bytes) -> bytes:
-    value = value.lstrip(b"\x00") or b"\x00"
-    return _der(0x02, (b"\x00" + value) if value[0] & 0x80 else value)
-
-
-def public_key_fingerprint(material: str) -> str:
-    """The fingerprint AWS documents for an imported key.
-
-    RSA: MD5 of the DER SubjectPublicKeyInfo, colon-separated hex. ED25519: base64 SHA-256 of the key blob
-    (OpenSSH's form, without padding).
-    """
-    key_type, blob = parse_public_key(material)
-    if key_type == "ed25519":
-        return base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-    _, exponent, modulus = _ssh_fields(blob)[:3]
-    algorithm = _der(0x30, bytes.fromhex("06092a864886f70d010101") + b"\x05\x00")  # rsaEncryption, NULL
-    rsa_key = _der(0x30, _der_int(modulus) + _der_int(exponent))
-    spki = _der(0x30, algorithm + _der(0x03, b"\x00" + rsa_key))
-    digest = hashlib.md5(spki, usedforsecurity=False).hexdigest()  # AWS's documented fingerprint
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
-
-
-def same_public_key(material: str, key: Mapping[str, Any]) -> bool:
-    """Does the key pair described by EC2 hold this public key? Compares the key itself when EC2 returns it
-    (DescribeKeyPairs IncludePublicKey), else the fingerprint."""
-    _, blob = parse_public_key(material)
-    if key.get("PublicKey"):
-        try:
-            return parse_public_key(key["PublicKey"])[1] == blob
-        except ValueError:
-            pass
-    return key.get("KeyFingerprint", "").rstrip("=") == public_key_fingerprint(material)
 
 
 # -- security groups -------------------------------------------------------------------------
