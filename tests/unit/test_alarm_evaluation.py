@@ -107,7 +107,8 @@ def test_reason_names_the_datapoints_and_threshold() -> None:
 # --- holds on a policy an alarm runs -----------------------------------------------------------
 
 def group(**over: object) -> SimpleNamespace:
-    return SimpleNamespace(default_cooldown=300, default_instance_warmup=None, suspended_processes=[], **over)
+    return SimpleNamespace(**{"default_cooldown": 300, "default_instance_warmup": None, "suspended_processes": [],
+                              **over})
 
 
 def policy(kind: str, **over: object) -> SimpleNamespace:
@@ -142,3 +143,12 @@ def test_suspended_alarm_notification_runs_no_policy() -> None:
     g = group()
     g.suspended_processes = ["AlarmNotification"]
     assert scaling_holds.allowed(policy("StepScaling"), g, 1, 2, now=0) == 1
+
+
+def test_a_warm_up_or_cooldown_of_0_holds_nothing() -> None:
+    g, out = group(), policy("StepScaling", warmup=0)
+    scaling_holds.note(out, g, 1, 2, now=0)
+    assert scaling_holds.allowed(out, g, 2, 1, now=0.001) == 1
+    g2, simple = group(default_cooldown=0), policy("SimpleScaling", cooldown=None)
+    scaling_holds.note(simple, g2, 1, 2, now=0)
+    assert scaling_holds.allowed(simple, g2, 2, 3, now=0.001) == 3

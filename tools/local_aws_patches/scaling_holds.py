@@ -55,9 +55,14 @@ def note(policy: Any, group: Any, before: int, after: int, now: float | None = N
     """Start the cooldown or the warm-up of the activity the policy just started."""
     now = time.time() if now is None else now
     if policy.policy_type == "SimpleScaling":
-        cooldown = policy.cooldown if policy.cooldown is not None else group.default_cooldown
-        holds(group)["simple_until"] = now + clock.real_seconds(float(cooldown or DEFAULT_COOLDOWN))
+        cooldown = first_set(policy.cooldown, group.default_cooldown, DEFAULT_COOLDOWN)
+        holds(group)["simple_until"] = now + clock.real_seconds(cooldown)
     elif after > before:
-        warmup = (policy.estimated_instance_warmup or getattr(group, "default_instance_warmup", None)
-                  or group.default_cooldown or DEFAULT_COOLDOWN)
-        holds(group)["warming"].append((now + clock.real_seconds(float(warmup)), after - before))
+        warmup = first_set(policy.estimated_instance_warmup, getattr(group, "default_instance_warmup", None),
+                           group.default_cooldown, DEFAULT_COOLDOWN)
+        holds(group)["warming"].append((now + clock.real_seconds(warmup), after - before))
+
+
+def first_set(*values: Any) -> float:
+    """The first value that is set (0 is a value: no warm-up, no cooldown)."""
+    return float(next(v for v in values if v is not None))
