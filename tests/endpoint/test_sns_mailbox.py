@@ -8,19 +8,15 @@ import email
 import email.policy
 import email.utils
 import json
-import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from harness import ROOT, Endpoint, _wait_http, free_port
+from harness import Endpoint
 
 pytestmark = pytest.mark.needs_patch
 
@@ -29,18 +25,10 @@ LINK = re.compile(r"http://127\.0\.0\.1:\d+/moto-api/webfleet/sns/confirm\?\S+")
 
 
 @pytest.fixture(scope="module")
-def mail_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Endpoint, Path]]:
-    """An endpoint whose state directory (and so its mailbox) is the test's own."""
-    state = tmp_path_factory.mktemp("state")
-    port = free_port()
-    with open(state / "endpoint.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, "WEBFLEET_STATE_DIR": str(state)})
-    _wait_http(f"http://127.0.0.1:{port}/moto-api/", proc)
-    yield Endpoint(f"http://127.0.0.1:{port}"), state / "mail" / str(port)
-    proc.terminate()
-    proc.wait(10)
+def mail_endpoint(lab_endpoint: tuple[Endpoint, Path]) -> tuple[Endpoint, Path]:
+    """The endpoint and its Maildir."""
+    aws, state = lab_endpoint
+    return aws, state / "mail" / aws.url.rsplit(":", 1)[1]
 
 
 def mails_to(maildir: Path, address: str) -> list[EmailMessage]:
