@@ -34,7 +34,7 @@ class Served:
 
 def handler(served: Served) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             if self.path == "/moto-api/webfleet/lab":
                 status, body = 200, json.dumps(served.lab)
             elif self.path in served.broken:
