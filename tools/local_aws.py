@@ -79,6 +79,10 @@ What the local endpoint fixes in moto 5.2.5 (tools/local_aws_patches/, one modul
   listed.
 - sns: email/email-json subscriptions stay pending ("pending confirmation" from Subscribe,
   SubscriptionArn "PendingConfirmation" in the lists).
+- sns_mailbox: email/email-json deliveries land in the Maildir <state dir>/mail/<port>: the
+  subscription confirmation with its link (GET /moto-api/webfleet/sns/confirm?TopicArn=&Token=,
+  which confirms like ConfirmSubscription), then, once confirmed, the topic's messages; service
+  "mail" in GET /moto-api/webfleet/lab. ConfirmSubscription checks the token (moto confirmed nothing).
 - idempotency: RunInstances, CreateLaunchTemplate and CreateLaunchTemplateVersion answer a repeated
   ClientToken with what its first request made (another parameter set: IdempotentParameterMismatch);
   CreateHostedZone answers a reused CallerReference with HostedZoneAlreadyExists; Auto Scaling
