@@ -65,6 +65,8 @@ def test_email_confirmed_by_link_then_delivered(mail_endpoint: tuple[Endpoint, P
     assert topic in confirm.get_content()
     link = LINK.search(confirm.get_content())
     assert link, confirm.get_content()
+    assert any(link.group(0).encode() in p.read_bytes() for p in maildir.glob("new/*")), \
+        "the link is not readable in the message file itself"
 
     aws.client("sns").publish(TopicArn=topic, Message="before confirmation", Subject="early")
     assert len(mails_to(maildir, address)) == 1, "a pending subscription got a message"

@@ -15,6 +15,7 @@ import mailbox
 import secrets
 import threading
 import urllib.parse
+import uuid
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,10 @@ def compose(subscription: Any, subject: str, body: str) -> EmailMessage:
     msg["Subject"] = subject
     msg["Date"] = email.utils.formatdate(usegmt=True)
     msg["Message-ID"] = email.utils.make_msgid(domain="email.amazonses.com")
-    msg.set_content(body)
+    # 8bit keeps the link readable in the file itself (the default, quoted-printable, breaks long
+    # lines and escapes "="); RFC 5322's 998-octet line limit still needs quoted-printable.
+    fits = all(len(line.encode()) <= 998 for line in body.splitlines())
+    msg.set_content(body, cte="8bit" if fits else "quoted-printable")
     return msg
 
 
@@ -105,7 +109,7 @@ def confirmation(box: Mailbox, subscription: Any) -> EmailMessage:
     arn = subscription.topic_arn
     if subscription.protocol == "email-json":
         body = json.dumps({
-            "Type": "SubscriptionConfirmation", "MessageId": str(secrets.token_hex(16)),
+            "Type": "SubscriptionConfirmation", "MessageId": str(uuid.uuid4()),
             "Token": subscription._webfleet_token, "TopicArn": arn,
             "Message": f"You have chosen to subscribe to the topic {arn}.\n"
                        "To confirm the subscription, visit the SubscribeURL included in this message.",
