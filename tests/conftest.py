@@ -55,8 +55,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     port = free_port()
     log = tmp_path_factory.mktemp("local_aws") / "endpoint.log"
+    # its state (the mailbox, <state>/mail/<port>) stays with the test run, not in ~/.cache/webfleet
     proc = spawn([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
-                  f"http://127.0.0.1:{port}/moto-api/", log)
+                  f"http://127.0.0.1:{port}/moto-api/", log, env={"WEBFLEET_STATE_DIR": str(log.parent)})
     yield Endpoint(f"http://127.0.0.1:{port}")
     proc.terminate()
     proc.wait(10)

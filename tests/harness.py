@@ -44,9 +44,10 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-def spawn(args: list[str], ready_url: str, log: Path) -> subprocess.Popen:
+def spawn(args: list[str], ready_url: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     fh = open(log, "wb")
-    proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env={**os.environ, **env} if env else None)
     _wait_http(ready_url, proc)
     return proc
 

@@ -31,6 +31,7 @@ PATCH_MODULES = [
     "ec2_containers",
     "elb_health",
     "sns",
+    "sns_mailbox",
     "idempotency",
     "errors",
     "elb_dataplane",
