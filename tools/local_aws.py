@@ -22,7 +22,8 @@ behaviour's function says what moto did instead.
 The local lab's running parts are Services of the same registry, started by `serve`: each load
 balancer's data plane on its own 127.0.0.N (elb_dataplane.py), the DNS responder answering from
 the hosted zones (dns_responder.py), CPU metrics from the containers' cgroups and CloudWatch alarm
-evaluation (metrics.py), SNS email deliveries into a Maildir (sns_mailbox.py); GET /moto-api/webfleet/lab (lab.py) says where each one is.
+evaluation (metrics.py), SNS email deliveries into a Maildir (sns_mailbox.py);
+GET /moto-api/webfleet/lab (lab.py) says where each one is.
 WEBFLEET_LAB_SPEED (clock.py) makes every lab interval pass that many times faster.
 
 Requests from web pages are refused (403, before moto sees them): any request with an Origin header
