@@ -812,6 +812,30 @@ def test_group_events_are_published_to_the_configured_topic(aws: Endpoint) -> No
     assert events[1]["EC2InstanceId"].startswith("i-") and events[2]["EC2InstanceId"].startswith("i-")
 
 
+def test_group_event_subjects_are_aws_own(aws: Endpoint) -> None:
+    """AWS's notification subjects: "Auto Scaling: launch for group "web-asg"" and "... termination ..."."""
+    make_group(aws, desired=1)
+    sns, sqs = aws.client("sns"), aws.client("sqs")
+    topic = sns.create_topic(Name="asg-subjects")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="asg-subjects")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)  # the SNS envelope carries the Subject
+    asg = aws.client("autoscaling")
+    asg.put_notification_configuration(AutoScalingGroupName="web-asg", TopicARN=topic,
+                                       NotificationTypes=LAUNCH_TERMINATE)
+    asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=2)
+    asg.set_desired_capacity(AutoScalingGroupName="web-asg", DesiredCapacity=1)
+    subjects: list[str] = []
+    for _ in range(5):
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        subjects += [json.loads(m["Body"])["Subject"] for m in messages]
+        if len(subjects) >= 3:
+            break
+    assert subjects == ['Auto Scaling: test notification for group "web-asg"',
+                        'Auto Scaling: launch for group "web-asg"',
+                        'Auto Scaling: termination for group "web-asg"']
+
+
 def test_alarm_state_change_notifies_its_topic(aws: Endpoint) -> None:
     sns, sqs, cw = aws.client("sns"), aws.client("sqs"), aws.client("cloudwatch")
     topic = sns.create_topic(Name="alarms")["TopicArn"]

@@ -21,6 +21,16 @@ NOTIFICATION_TYPES = [
 ]
 
 
+# The Subject AWS gives each event's notification ("Auto Scaling: launch for group \"web\"").
+SUBJECTS = {
+    "autoscaling:EC2_INSTANCE_LAUNCH": "launch",
+    "autoscaling:EC2_INSTANCE_LAUNCH_ERROR": "launch error",
+    "autoscaling:EC2_INSTANCE_TERMINATE": "termination",
+    "autoscaling:EC2_INSTANCE_TERMINATE_ERROR": "termination error",
+    "autoscaling:TEST_NOTIFICATION": "test notification",
+}
+
+
 def configurations(backend: Any) -> dict[str, dict[str, list[str]]]:
     """group name -> topic ARN -> notification types."""
     return backend_state(backend, "notification_configurations", dict)
@@ -50,7 +60,7 @@ def notify(group: Any, event: str, instance: Any | None, description: str, only_
     for topic, kinds in topics.items():
         if (topic == only_topic or (only_topic is None and event in kinds)) and topic in sns.topics:
             sns.publish(json.dumps(message), arn=topic,
-                        subject=f"Auto Scaling: {event.split(':')[1].lower()} for group \"{group.name}\"")
+                        subject=f"Auto Scaling: {SUBJECTS[event]} for group \"{group.name}\"")
 
 
 def existing_group(self: Any) -> str:
