@@ -83,7 +83,7 @@ def enabled(value: Any) -> bool:
 
 def attribute(attrs: dict[str, Any], name: str, key: str, default: Any) -> Any:
     section = attrs.get(name) or {}
-    for k in (key, key[:1].upper() + key[1:]):
+    for k in (key, key.title().replace("_", "")):  # moto keeps what the request said: IdleTimeout
         if section.get(k) is not None:
             return section[k]
     return default
