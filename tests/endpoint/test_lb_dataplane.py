@@ -201,3 +201,18 @@ def slow_download(url: str) -> tuple[threading.Thread, str]:
     thread = threading.Thread(target=read, daemon=True)
     thread.start()
     return thread, str(resp.getheader("X-Served-By"))
+
+
+def test_idle_timeout_closes_a_quiet_client_connection(lab: Endpoint, nginx_image: str) -> None:
+    url, hosts = make_fleet(lab, nginx_image)
+    lab.client("elb").modify_load_balancer_attributes(LoadBalancerName=LB, LoadBalancerAttributes={
+        "ConnectionSettings": {"IdleTimeout": 1}})
+    time.sleep(1)
+    conn = http.client.HTTPConnection(urlparse(url).hostname, urlparse(url).port or 80, timeout=10)
+    assert get(url, conn=conn)[1] in hosts.values()
+    time.sleep(0.5)
+    assert get(url, conn=conn)[1] in hosts.values()  # still open: less than the idle timeout passed
+    time.sleep(2.5)
+    with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
+        get(url, conn=conn)  # the LB closed it
+    conn.close()

@@ -260,11 +260,22 @@ def query(name: str, qtype: int, port: int, tcp: bool = False, timeout: float = 
             while len(reply) < size:
                 reply += sock.recv(size - len(reply))
     else:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.settimeout(timeout)
-            sock.sendto(packet, (HOST, port))
-            reply = sock.recv(4096)
+        reply = udp_exchange(packet, port, timeout)
     return parse_reply(reply)
+
+
+def udp_exchange(packet: bytes, port: int, timeout: float, tries: int = 3) -> bytes:
+    """Send and wait, again on a timeout, as a stub resolver does (UDP may lose a datagram)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        for attempt in range(tries):
+            sock.sendto(packet, (HOST, port))
+            try:
+                return sock.recv(4096)
+            except socket.timeout:
+                if attempt == tries - 1:
+                    raise
+    raise OSError("unreachable")
 
 
 def parse_reply(reply: bytes) -> tuple[int, list[str]]:

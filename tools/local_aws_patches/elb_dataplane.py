@@ -55,6 +55,7 @@ class LbConfig:
     draining_timeout: float
     idle_timeout: float
     stickiness: tuple[tuple[str, Stickiness], ...]
+    ident: int = 0  # moto's object: an LB deleted and made again under its name is a new LB
 
 
 @dataclass
@@ -83,7 +84,7 @@ def enabled(value: Any) -> bool:
 
 def attribute(attrs: dict[str, Any], name: str, key: str, default: Any) -> Any:
     section = attrs.get(name) or {}
-    for k in (key, key[:1].upper() + key[1:]):
+    for k in (key, key.title().replace("_", "")):  # moto keeps what the request said: IdleTimeout
         if section.get(k) is not None:
             return section[k]
     return default
@@ -130,7 +131,7 @@ def read_config(account: str, region: str, lb: Any, ec2: Any) -> Optional[LbConf
         cross_zone=enabled(attribute(attrs, "cross_zone_load_balancing", "enabled", False)),
         draining_timeout=float(attribute(attrs, "connection_draining", "timeout", 300)) if draining else 0.0,
         idle_timeout=float(attribute(attrs, "connection_settings", "idle_timeout", 60)),
-        stickiness=stickiness_of(lb))
+        stickiness=stickiness_of(lb), ident=id(lb))
 
 
 def snapshot() -> dict[tuple[str, str, str], LbConfig]:
@@ -213,6 +214,9 @@ class DataPlane:
             self.remove(self.lbs.pop(key))
         for key, config in configs.items():
             state = self.lbs.get(key)
+            if state is not None and state.config.ident != config.ident:
+                self.remove(self.lbs.pop(key))
+                state = None
             if state is None:
                 state = await self.open(config)
                 if state is None:
