@@ -63,6 +63,7 @@ class Health:
     state: str = "OutOfService"
     ok: int = 0
     failed: int = 0
+    was_in_service: bool = False  # False: its registration is still in progress
 
 
 @dataclass
@@ -303,7 +304,10 @@ class DataPlane:
             checks = [loop.run_in_executor(None, healthy, a, config.health.target, timeout)
                       for a in state.addresses.values()]
             results = dict(zip(state.addresses, await asyncio.gather(*checks)))
-            for instance_id, _, _ in state.config.instances:
+            registered = {i for i, _, _ in state.config.instances}
+            for gone in set(state.health) - registered:  # registered again later: checked from the start
+                del state.health[gone]
+            for instance_id in registered:
                 count(state.health.setdefault(instance_id, Health()), results.get(instance_id, False), config.health)
             self.route(state)
             await asyncio.sleep(clock.real_seconds(config.health.interval))
@@ -317,7 +321,7 @@ def count(health: Health, ok: bool, config: HealthConfig) -> None:
     if ok:
         health.ok, health.failed = health.ok + 1, 0
         if health.state != "InService" and health.ok >= config.healthy:
-            health.state = "InService"
+            health.state, health.was_in_service = "InService", True
     else:
         health.ok, health.failed = 0, health.failed + 1
         if health.state == "InService" and health.failed >= config.unhealthy:
@@ -375,11 +379,25 @@ def address_of(dns_name: str) -> Optional[str]:
     return next((lb["address"] for lb in info().values() if lb["dns_name"].lower().rstrip(".") == name), None)
 
 
-def instance_states(account: str, region: str, name: str) -> Optional[dict[str, str]]:
-    """The health monitor's states of the LB's instances (None when it has no monitor)."""
+REGISTERING = "Instance registration is still in progress."
+FAILED = "Instance has failed at least the UnhealthyThreshold number of health checks consecutively."
+
+
+def instance_states(account: str, region: str, name: str) -> Optional[dict[str, dict[str, str]]]:
+    """The health monitor's answer for each LB instance it has checked, as DescribeInstanceHealth
+    gives it (None when the LB has no monitor)."""
     plane = _plane
     state = plane.lbs.get((account, region, name)) if plane else None
-    return {i: h.state for i, h in state.health.items()} if state else None
+    return {i: health_answer(h) for i, h in state.health.items()} if state else None
+
+
+def health_answer(health: Health) -> dict[str, str]:
+    """ELB API Reference, InstanceState: InService, or OutOfService with who says why."""
+    if health.state == "InService":
+        return {"State": "InService", "ReasonCode": "N/A", "Description": "N/A"}
+    if not health.was_in_service and health.failed == 0:
+        return {"State": "OutOfService", "ReasonCode": "ELB", "Description": REGISTERING}
+    return {"State": "OutOfService", "ReasonCode": "Instance", "Description": FAILED}
 
 
 BEHAVIOURS: list[Behaviour] = [

@@ -1,7 +1,11 @@
 """Classic ELB DescribeInstanceHealth runs the load balancer's health check for real against an
 instance's container (see ec2_containers), and answers for the instances AWS answers for.
 
-- A registered instance with a container: the LB's HealthCheck target is checked now against the
+- A registered instance with a container, when the endpoint serves the LB's data plane
+  (elb_dataplane): the data plane's state, from its health checks at the interval with the
+  thresholds; OutOfService (ELB, "Instance registration is still in progress.") until the first
+  HealthyThreshold checks pass.
+- Otherwise (no data plane running), the LB's HealthCheck target is checked now against the
   container's IP: HTTP:<port><path> / HTTPS:<port><path> is a GET that is healthy only with status
   200 (as classic ELB), TCP:<port> / SSL:<port> a connection. Healthy: InService, ReasonCode and
   Description "N/A"; otherwise OutOfService, ReasonCode "Instance", Description "Instance has failed
@@ -95,6 +99,7 @@ def describe_instance_health(_original: Any, self: Any) -> Any:
     moto_states = {s["InstanceId"]: s["State"] for s in
                    self.elb_backend.describe_instance_health(lb_name, [{"InstanceId": i} for i in registered])}
     states, to_check = known_states(ec2, lb, requested or registered, registered, moto_states)
+    states.update(monitored(self.elb_backend, lb_name, to_check))
     states.update(check_all(to_check, lb.health_check))
     ordered = [i for i in dict.fromkeys(requested or registered) if i in states]
     return ActionResult({"InstanceStates": [{"InstanceId": i, **states[i]} for i in ordered]})
@@ -125,6 +130,20 @@ def known_states(ec2: Any, lb: Any, listed: list[str], registered: list[str],
         elif instance_id in moto_states:
             states[instance_id] = {"State": moto_states[instance_id], "ReasonCode": "N/A", "Description": "N/A"}
     return states, to_check
+
+
+def monitored(backend: Any, lb_name: str, to_check: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The states the LB's data plane holds (elb_dataplane: its health checks at the interval, with
+    the thresholds), taken out of ``to_check``; the others are checked here and now."""
+    from .elb_dataplane import REGISTERING, instance_states
+
+    states = instance_states(backend.account_id, backend.region_name, lb_name)
+    if states is None:  # no data plane (its service is not running): check here
+        return {}
+    registering = {"State": "OutOfService", "ReasonCode": "ELB", "Description": REGISTERING}
+    known = {i: states.get(i, registering) for i in to_check}
+    to_check.clear()
+    return known
 
 
 def check_all(to_check: dict[str, str], health_check: Any) -> dict[str, dict[str, str]]:
