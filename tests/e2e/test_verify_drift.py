@@ -45,7 +45,9 @@ def change_behind_verifys_back(aws: Endpoint) -> None:
         {"IpProtocol": "tcp", "FromPort": 8081, "ToPort": 8081, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}])
 
 
-def test_verify_names_what_drifted(aws: Endpoint, tmp_path: Path) -> None:
+def test_verify_names_what_drifted(aws: Endpoint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # results as JSON: a message on one line as the playbook wrote it (YAML wraps it and doubles quotes)
+    monkeypatch.setenv("ANSIBLE_CALLBACK_RESULT_FORMAT", "json")
     inventory = local_inventory(aws, tmp_path)
     playbook(aws, tmp_path, "infra.yml")
     before = run(aws, tmp_path, "playbooks/verify.yml", inventory=inventory)
