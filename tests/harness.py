@@ -156,12 +156,19 @@ class AnsibleRunner:
 
 
 def assert_refused(res: dict[str, Any], param: str, words: str, by_ansible: bool = False) -> None:
-    """A task failed on bad input without changing anything, and its message names ``param`` and ``words``.
-    ``by_ansible``: Ansible's own argument checks (choices, types) refused it, worded their own way."""
+    """A task failed on bad input without changing anything; its message names ``param`` in full
+    (``parameter 'PARAM'``, and the result's ``parameter``) and says the problem: ``words``, a
+    distinctive phrase of the message (a bare word such as "name" or "type" would match almost any).
+    ``by_ansible``: Ansible's own argument checks (choices, types) refused it, worded their own way
+    (``value of PARAM must be one of``, ``argument 'PARAM'``)."""
     assert res.get("failed") is True and not res.get("changed"), res
-    assert param in res["msg"] and words in res["msg"], res["msg"]
-    if not by_ansible:
-        assert f"parameter '{param}'" in res["msg"] and res.get("parameter") == param, res
+    assert len(words) >= 8 or not words.isalpha(), f"{words!r} is too loose to say what the problem is"
+    msg = res.get("msg", "")
+    if by_ansible:
+        named = f"value of {param} must be one of" in msg or f"argument '{param}'" in msg
+    else:
+        named = f"parameter '{param}'" in msg and res.get("parameter") == param
+    assert named and words in msg, res
 
 
 def module_task(module: str, check: bool = False, **args: Any) -> dict[str, Any]:

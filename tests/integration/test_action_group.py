@@ -39,6 +39,7 @@ def test_module_defaults_group_sets_the_connection(aws, tmp_path: Path, monkeypa
         {"name": "without them", "webfleet.aws.sns_topic": {"name": "bare"}},
     ])
     assert not grouped.get("failed") and grouped["changed"], grouped
-    assert bare["failed"] and "region" in bare["msg"], bare  # proves the environment gave nothing
+    # proves the environment gave nothing
+    assert bare["failed"] and "no AWS region: set the 'region' option" in bare["msg"], bare
     topics = [t["TopicArn"] for t in aws.client("sns").list_topics()["Topics"]]
     assert [t for t in topics if t.endswith(":grouped")] and not [t for t in topics if t.endswith(":bare")]

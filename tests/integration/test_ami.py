@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from harness import assert_refused
 
 AMI = "webfleet.aws.ami"
 INFO = "webfleet.aws.ami_info"
@@ -118,23 +119,25 @@ def test_base_image_lookup(aws, ansible):
 
 
 BAD = [
-    (AMI, {"name": "x"}, "name"),
-    (AMI, {"name": "bake", "instance_id": "web"}, "instance_id"),
-    (AMI, {"name": "bake"}, "instance_id"),
-    (AMI, {"name": "bake", "instance_id": "i-0000000000000000"}, "instance_id"),
-    (AMI, {"name": "bake", "instance_id": "i-0000000000000000", "description": "d" * 300}, "description"),
-    (AMI, {"image_id": "ami-00000000", "instance_id": "i-0000000000000000"}, "image_id"),
-    (AMI, {"name": "bake", "wait_timeout": -1}, "wait_timeout"),
-    (INFO, {"image_ids": ["web"]}, "image_ids"),
-    (INFO, {"image_ids": ["ami-00000000"]}, "image_ids"),
+    (AMI, {"name": "x"}, "name", "'x' must be 3-128 letters"),
+    (AMI, {"name": "bake", "instance_id": "web"}, "instance_id", "'web' is not an instance id"),
+    (AMI, {"name": "bake"}, "instance_id", "required to create image 'bake'"),
+    (AMI, {"name": "bake", "instance_id": "i-0000000000000000"}, "instance_id",
+     "instance i-0000000000000000 does not exist"),
+    (AMI, {"name": "bake", "instance_id": "i-0000000000000000", "description": "d" * 300}, "description",
+     "must be at most 255 characters"),
+    (AMI, {"image_id": "ami-00000000", "instance_id": "i-0000000000000000"}, "image_id",
+     "image ami-00000000 does not exist"),
+    (AMI, {"name": "bake", "wait_timeout": -1}, "wait_timeout", "must be 0 or more seconds"),
+    (INFO, {"image_ids": ["web"]}, "image_ids", "['web'] are not image ids like ami-0123abcd"),
+    (INFO, {"image_ids": ["ami-00000000"]}, "image_ids", "at least one image does not exist"),
 ]
 
 
-@pytest.mark.parametrize(("module", "args", "param"), BAD, ids=[f"{m[13:]}-{p}-{i}" for i, (m, _, p) in enumerate(BAD)])
-def test_bad_input(aws, ansible, module, args, param):
-    res = ansible.run_tasks([{module: args}])[0]
-    assert res.get("failed"), res
-    assert f"parameter '{param}'" in res["msg"], res["msg"]
+@pytest.mark.parametrize(("module", "args", "param", "words"), BAD,
+                         ids=[f"{m[13:]}-{p}-{i}" for i, (m, _, p, _) in enumerate(BAD)])
+def test_bad_input(aws, ansible, module, args, param, words):
+    assert_refused(ansible.run_tasks([{module: args}])[0], param, words)
     assert own_images(aws.client("ec2")) == []
 
 
@@ -156,3 +159,4 @@ def test_declared_rules(aws, ansible):
     """Neither name nor image_id (or both null): the declared required_one_of fails before any call."""
     for res in ansible.run_tasks([{AMI: {"state": "absent"}}, {AMI: {"name": None, "image_id": None}}]):
         assert res.get("failed") and res["msg"] == "one of the following is required: name, image_id", res
+

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import pytest
+from harness import assert_refused
 
 INFO = "webfleet.aws.autoscaling_group_info"
 
@@ -50,7 +51,7 @@ def test_returns_the_tags_as_a_list(aws, ansible):
 
 def test_missing_group_fails_naming_it_unless_not_required(aws, ansible):
     missing = ansible.module("autoscaling_group_info", name="nosuch-asg")
-    assert missing["failed"] and "parameter 'name'" in missing["msg"] and "nosuch-asg" in missing["msg"]
+    assert_refused(missing, "name", "nosuch-asg")
     optional = ansible.module("autoscaling_group_info", name="nosuch-asg", required=False)
     assert not optional.get("failed") and optional["exists"] is False and optional["auto_scaling_group"] == {}
 
@@ -81,15 +82,14 @@ def test_wait_timeout_says_what_it_waited_for(aws, ansible):
     assert res["failed"] and "nginx-asg" in res["msg"] and "in_service" in res["msg"]
 
 
-@pytest.mark.parametrize("args, param", [
-    ({"name": " "}, "name"),
-    ({"name": "nginx-asg", "activities": -1}, "activities"),
-    ({"name": "nginx-asg", "wait_for": {"in_service": -1}}, "wait_for.in_service"),
-    ({"name": "nginx-asg", "wait_timeout": -5}, "wait_timeout"),
+@pytest.mark.parametrize("args, param, words", [
+    ({"name": " "}, "name", "must be the group's name"),
+    ({"name": "nginx-asg", "activities": -1}, "activities", "must be 0 to 100"),
+    ({"name": "nginx-asg", "wait_for": {"in_service": -1}}, "wait_for.in_service", "must be 0 or more"),
+    ({"name": "nginx-asg", "wait_timeout": -5}, "wait_timeout", "must be 0 or more seconds"),
 ])
-def test_bad_input_names_the_parameter(aws, ansible, args, param):
-    res = ansible.module("autoscaling_group_info", **args)
-    assert res["failed"] and f"parameter '{param}'" in res["msg"], res
+def test_bad_input_names_the_parameter(aws, ansible, args, param, words):
+    assert_refused(ansible.module("autoscaling_group_info", **args), param, words)
 
 
 def test_faults(aws, ansible_faulty):

@@ -126,7 +126,8 @@ def test_lifecycle_check_create_rerun_update_delete(ansible: Any, aws: Any) -> N
 def test_scheme_cannot_change(ansible: Any, aws: Any) -> None:
     create, change = ansible.run_tasks([task(name=NAME), task(name=NAME, scheme="internal")])
     assert create["changed"] is True
-    assert change["failed"] is True and "parameter 'scheme'" in change["msg"] and "delete" in change["msg"]
+    assert change["failed"] is True and "parameter 'scheme'" in change["msg"]
+    assert "is internet-facing; the scheme cannot be changed: delete it" in change["msg"], change["msg"]
     assert describe(aws)["Scheme"] == "internet-facing"
 
 
@@ -247,46 +248,59 @@ def _listener(**extra: Any) -> list[dict[str, Any]]:
 
 
 BAD_INPUT = [
-    ("target-no-colon", {"health_check": {"target": "HTTP80/index.html"}}, "health_check.target", "HTTP80"),
-    ("target-ftp", {"health_check": {"target": "FTP:80"}}, "health_check.target", "FTP"),
-    ("target-http-no-path", {"health_check": {"target": "HTTP:80"}}, "health_check.target", "path"),
+    ("target-no-colon", {"health_check": {"target": "HTTP80/index.html"}}, "health_check.target",
+     "'HTTP80/index.html' is malformed"),
+    ("target-ftp", {"health_check": {"target": "FTP:80"}}, "health_check.target",
+     "protocol 'FTP' is not one of HTTP, HTTPS, TCP, SSL"),
+    ("target-http-no-path", {"health_check": {"target": "HTTP:80"}}, "health_check.target",
+     "an HTTP target needs a ping path"),
     (
         "stickiness-on-tcp",
         {"listeners": [{"protocol": "TCP", "load_balancer_port": 80, "stickiness": STICKY}]},
         "listeners[0].stickiness",
-        "TCP",
+        "stickiness needs an HTTP or HTTPS listener, this one is TCP",
     ),
-    ("unknown-subnet", {"subnets": ["subnet-0123456789abcdef0"]}, "subnets", "subnet-0123456789abcdef0"),
-    ("unknown-sg-id", {"security_group_ids": ["sg-0123456789abcdef0"]}, "security_group_ids", "sg-0123456789abcdef0"),
-    ("unknown-sg-name", {"security_group_names": ["no-such-group"]}, "security_group_names", "no-such-group"),
-    ("unknown-instance", {"instance_ids": ["i-0123456789abcdef0"]}, "instance_ids", "i-0123456789abcdef0"),
-    ("unknown-zone", {"zones": ["xx-nowhere-1z"]}, "zones", "xx-nowhere-1z"),
-    ("interval-le-timeout", {"health_check": {"timeout": 30, "interval": 30}}, "health_check.timeout", "less than"),
-    ("healthy-threshold-11", {"health_check": {"healthy_threshold": 11}}, "health_check.healthy_threshold", "2 and 10"),
+    ("unknown-subnet", {"subnets": ["subnet-0123456789abcdef0"]}, "subnets",
+     "subnet(s) subnet-0123456789abcdef0 not found in this region"),
+    ("unknown-sg-id", {"security_group_ids": ["sg-0123456789abcdef0"]}, "security_group_ids",
+     "AWS refused security group(s) sg-0123456789abcdef0"),
+    ("unknown-sg-name", {"security_group_names": ["no-such-group"]}, "security_group_names",
+     "security group(s) no-such-group not found in VPC"),
+    ("unknown-instance", {"instance_ids": ["i-0123456789abcdef0"]}, "instance_ids",
+     "instance(s) i-0123456789abcdef0 not found (or terminated)"),
+    ("unknown-zone", {"zones": ["xx-nowhere-1z"]}, "zones", "no default subnet in zone(s) xx-nowhere-1z"),
+    ("interval-le-timeout", {"health_check": {"timeout": 30, "interval": 30}}, "health_check.timeout",
+     "must be less than health_check.interval (30 >= 30)"),
+    ("healthy-threshold-11", {"health_check": {"healthy_threshold": 11}}, "health_check.healthy_threshold",
+     "must be between 2 and 10 (got 11)"),
     (
         "unhealthy-threshold-1",
         {"health_check": {"unhealthy_threshold": 1}},
         "health_check.unhealthy_threshold",
-        "2 and 10",
+        "must be between 2 and 10 (got 1)",
     ),
     (
         "bad-lb-port",
         {"listeners": [{"protocol": "HTTP", "load_balancer_port": 70000}]},
         "listeners[0].load_balancer_port",
-        "65535",
+        "must be between 1 and 65535 (got 70000)",
     ),
-    ("bad-protocol", {"listeners": [{"protocol": "UDP", "load_balancer_port": 53}]}, "listeners[0].protocol", "UDP"),
+    ("bad-protocol", {"listeners": [{"protocol": "UDP", "load_balancer_port": 53}]}, "listeners[0].protocol",
+     "must be one of HTTP, HTTPS, TCP, SSL, got 'UDP'"),
     (
         "https-without-cert",
         {"listeners": [{"protocol": "HTTPS", "load_balancer_port": 443}]},
         "listeners[0].ssl_certificate_id",
-        "certificate",
+        "a HTTPS listener needs a server certificate ARN",
     ),
-    ("subnets-and-zones", {"subnets": ["subnet-0123456789abcdef0"], "zones": ["us-east-1a"]}, "zones", "not both"),
-    ("draining-timeout", {"connection_draining": {"timeout": 4000}}, "connection_draining.timeout", "3600"),
-    ("idle-timeout", {"idle_timeout": 0}, "idle_timeout", "4000"),
-    ("bad-name", {"name": "nginx_lb"}, "name", "nginx_lb"),
-    ("no-security-group", {"security_group_ids": []}, "security_group_ids", "at least one"),
+    ("subnets-and-zones", {"subnets": ["subnet-0123456789abcdef0"], "zones": ["us-east-1a"]}, "zones",
+     "give either subnets or zones, not both"),
+    ("draining-timeout", {"connection_draining": {"timeout": 4000}}, "connection_draining.timeout",
+     "must be between 1 and 3600 (got 4000)"),
+    ("idle-timeout", {"idle_timeout": 0}, "idle_timeout", "must be between 1 and 4000 (got 0)"),
+    ("bad-name", {"name": "nginx_lb"}, "name", "'nginx_lb' is invalid; use 1-32 letters"),
+    ("no-security-group", {"security_group_ids": []}, "security_group_ids",
+     "a load balancer in a VPC needs at least one security group"),
 ]
 
 

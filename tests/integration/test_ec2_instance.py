@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from harness import assert_refused
 
 INST = "webfleet.aws.ec2_instance"
 
@@ -89,34 +90,30 @@ def test_imdsv1_and_plain_volume_when_asked(aws, ansible):
 
 
 BAD = [
-    ({"name": "b", "image_id": "ubuntu"}, "image_id"),
-    ({"name": "b", "image_id": "ami-00000000"}, "image_id"),
-    ({"name": "b", "image_id": "BASE", "subnet_id": "subnet-00000000"}, "subnet_id"),
-    ({"name": "b", "image_id": "BASE", "security_group_ids": ["sg-00000000"]}, "security_group_ids"),
-    ({"name": "b", "image_id": "BASE", "security_group_ids": ["web"]}, "security_group_ids"),
-    ({"name": "b", "image_id": "BASE", "key_name": "nosuch"}, "key_name"),
-    ({"name": "b", "image_id": "BASE", "instance_type": "huge"}, "instance_type"),
-    ({"name": "b", "image_id": "BASE", "user_data": "x" * 17000}, "user_data"),
-    ({"name": "b", "image_id": "BASE", "wait_timeout": -5}, "wait_timeout"),
+    ({"name": "b", "image_id": "ubuntu"}, "image_id", "'ubuntu' is not an id like ami-0123abcd"),
+    ({"name": "b", "image_id": "ami-00000000"}, "image_id", "image ami-00000000 does not exist"),
+    ({"name": "b", "image_id": "BASE", "subnet_id": "subnet-00000000"}, "subnet_id",
+     "subnet subnet-00000000 does not exist"),
+    ({"name": "b", "image_id": "BASE", "security_group_ids": ["sg-00000000"]}, "security_group_ids",
+     "security group sg-00000000 does not exist"),
+    ({"name": "b", "image_id": "BASE", "security_group_ids": ["web"]}, "security_group_ids",
+     "['web'] are not security group ids like sg-0123abcd"),
+    ({"name": "b", "image_id": "BASE", "key_name": "nosuch"}, "key_name", "key pair nosuch does not exist"),
+    ({"name": "b", "image_id": "BASE", "instance_type": "huge"}, "instance_type",
+     "'huge' is not an instance type like t3.micro"),
+    ({"name": "b", "image_id": "BASE", "user_data": "x" * 17000}, "user_data",
+     "is larger than AWS's 16 KB limit"),
+    ({"name": "b", "image_id": "BASE", "wait_timeout": -5}, "wait_timeout", "must be 0 or more seconds"),
 ]
 
 
-@pytest.mark.parametrize(("args", "param"), BAD, ids=[p + str(i) for i, (_, p) in enumerate(BAD)])
-def test_bad_input(aws, ansible, args, param):
+@pytest.mark.parametrize(("args", "param", "words"), BAD, ids=[p + str(i) for i, (_, p, _) in enumerate(BAD)])
+def test_bad_input(aws, ansible, args, param, words):
     ec2 = aws.client("ec2")
     if args.get("image_id") == "BASE":
         args = {**args, "image_id": base_image(ec2)}
-    res = ansible.run_tasks([{INST: args}])[0]
-    assert res.get("failed") and f"parameter '{param}'" in res["msg"], res
+    assert_refused(ansible.run_tasks([{INST: args}])[0], param, words)
     assert live(ec2) == []
-
-
-def test_declared_rules(aws, ansible):
-    """image_id is required to launch: Ansible's declared required_if fails before any call."""
-    for res in ansible.run_tasks([{INST: {"name": "b"}}, {INST: {"name": "b", "image_id": None}}]):
-        assert res.get("failed"), res
-        assert res["msg"] == "state is present but all of the following are missing: image_id", res
-    assert live(aws.client("ec2")) == []
 
 
 def test_faults_converge(aws, ansible_faulty):
@@ -147,3 +144,11 @@ def test_another_image_is_another_instance(aws, ansible):
     res = ansible.run_tasks([{INST: {"name": "builder", "state": "absent"}}])[0]
     assert res["changed"] and sorted(res["instance_ids"]) == sorted(r["instance_id"] for r in results[:2])
     assert live(ec2) == []
+
+
+def test_declared_rules(aws, ansible):
+    """image_id is required to launch: Ansible's declared required_if fails before any call."""
+    for res in ansible.run_tasks([{INST: {"name": "b"}}, {INST: {"name": "b", "image_id": None}}]):
+        assert res.get("failed"), res
+        assert res["msg"] == "state is present but all of the following are missing: image_id", res
+    assert live(aws.client("ec2")) == []

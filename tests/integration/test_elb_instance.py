@@ -132,24 +132,30 @@ def test_out_of_service_is_waited_for_and_timeout_explains(ansible: AnsibleRunne
 # -- bad input ------------------------------------------------------------------------------------------
 # (case, args, parameter named, words in the message); these fail before any API call
 EARLY = [
-    ("bad-instance-id", {"instance_id": "web-1", "load_balancers": ["nginx-lb"]}, "instance_id", "web-1"),
-    ("short-instance-id", {"instance_id": "i-123", "load_balancers": ["nginx-lb"]}, "instance_id", "i-123"),
-    ("present-without-lbs", {"instance_id": UNKNOWN_INSTANCE}, "load_balancers", "state=present"),
+    ("bad-instance-id", {"instance_id": "web-1", "load_balancers": ["nginx-lb"]}, "instance_id",
+     "'web-1' is not an EC2 instance id"),
+    ("short-instance-id", {"instance_id": "i-123", "load_balancers": ["nginx-lb"]}, "instance_id",
+     "'i-123' is not an EC2 instance id"),
+    ("present-without-lbs", {"instance_id": UNKNOWN_INSTANCE}, "load_balancers",
+     "is required with state=present"),
     ("bad-lb-name", {"instance_id": UNKNOWN_INSTANCE, "load_balancers": ["nginx-lb", "nginx_lb"]},
-     "load_balancers[1]", "nginx_lb"),
+     "load_balancers[1]", "'nginx_lb' is not a classic load balancer name"),
     ("negative-wait-timeout", {"instance_id": UNKNOWN_INSTANCE, "load_balancers": ["nginx-lb"], "wait_timeout": -1},
-     "wait_timeout", "0 or more"),
-    ("unknown-state", {"instance_id": UNKNOWN_INSTANCE, "state": "registered"}, "state", "registered"),
+     "wait_timeout", "must be 0 or more seconds (got -1)"),
+    ("unknown-state", {"instance_id": UNKNOWN_INSTANCE, "state": "registered"}, "state",
+     "must be one of: present, absent, got: registered"),
 ]
 # these need a lookup first, and change nothing
 LOOKUP = [
     ("unknown-instance", {"instance_id": UNKNOWN_INSTANCE, "load_balancers": ["nginx-lb"]}, "instance_id",
-     UNKNOWN_INSTANCE),
+     f"no EC2 instance {UNKNOWN_INSTANCE} in this region"),
     ("unknown-instance-absent", {"instance_id": UNKNOWN_INSTANCE, "state": "absent"}, "instance_id",
-     UNKNOWN_INSTANCE),
-    ("unknown-lb", {"load_balancers": ["nginx-lb", "no-such-lb"]}, "load_balancers", "'no-such-lb'"),
-    ("unknown-lb-absent", {"load_balancers": ["no-such-lb"], "state": "absent"}, "load_balancers", "'no-such-lb'"),
-    ("terminated-instance", {"load_balancers": ["nginx-lb"]}, "instance_id", "terminated"),
+     f"no EC2 instance {UNKNOWN_INSTANCE} in this region"),
+    ("unknown-lb", {"load_balancers": ["nginx-lb", "no-such-lb"]}, "load_balancers",
+     "no classic load balancer 'no-such-lb' in this region"),
+    ("unknown-lb-absent", {"load_balancers": ["no-such-lb"], "state": "absent"}, "load_balancers",
+     "no classic load balancer 'no-such-lb' in this region"),
+    ("terminated-instance", {"load_balancers": ["nginx-lb"]}, "instance_id", "is terminated; it cannot be registered"),
 ]
 
 

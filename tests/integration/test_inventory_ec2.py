@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Iterator
 
 import pytest
 import yaml
-from harness import ROOT, Endpoint, free_port
+from harness import ROOT, Endpoint, free_port, spawn
 
 ANSIBLE_INVENTORY = str(Path(sys.executable).parent / "ansible-inventory")
 
@@ -513,3 +514,86 @@ def test_cache_key_names_the_account_issue10_item14(aws: Endpoint, tmp_path: Pat
     for f in cache_dir.iterdir():  # neither key id nor secret in the file names
         assert "testing" not in f.name and creds["AccessKeyId"] not in f.name
         assert creds["SecretAccessKey"] not in f.read_text()
+
+
+# -- issue 13 item 12: cache expiry, a cache in another format, the inventory under throttling -----
+
+def cache_payload(path: Path) -> Any:
+    """The plugin's data in a jsonfile cache file (the plugin's own envelope unwrapped)."""
+    stored = json.loads(path.read_text())
+    return json.loads(stored["__payload__"]) if isinstance(stored, dict) and "__payload__" in stored else stored
+
+
+def test_cache_expires_after_cache_timeout(aws: Endpoint, tmp_path: Path) -> None:
+    """The cache file's age (what ansible's file caches compare with cache_timeout) is set by hand:
+    just inside the timeout the cache answers, just past it AWS does. No sleeping, no race with a
+    slow machine."""
+    ec2 = aws.client("ec2")
+    loose_instance(ec2, "alpha")
+    doomed = loose_instance(ec2, "beta")
+    cfg = {**CACHED, "cache_timeout": 600, "cache_connection": str(tmp_path / "cache")}
+    assert set(inventory(aws, tmp_path, cfg).hostvars) == {"alpha", "beta"}
+    ec2.terminate_instances(InstanceIds=[doomed])
+    (cache_file,) = (tmp_path / "cache").iterdir()
+
+    def age(seconds: float) -> None:
+        then = time.time() - seconds
+        os.utime(cache_file, (then, then))
+
+    age(540)  # inside the timeout: the cache answers, beta is still listed
+    assert set(inventory(aws, tmp_path, cfg).hostvars) == {"alpha", "beta"}
+    age(660)  # past it: AWS answers, and the cache holds the new answer
+    assert set(inventory(aws, tmp_path, cfg).hostvars) == {"alpha"}
+    assert [r["tags"]["Name"] for r in cache_payload(cache_file)["records"]] == ["alpha"]
+
+
+@pytest.mark.parametrize("old", [
+    [{"instance_id": "i-0123456789abcdef0", "tags": {"Name": "ghost"}}],            # a bare list of records
+    {"format": 0, "records": [{"instance_id": "i-0123456789abcdef0", "tags": {"Name": "ghost"}}]},
+    {"records": [{"instance_id": "i-0123456789abcdef0", "tags": {"Name": "ghost"}}]},  # no format at all
+], ids=["list", "format0", "no_format"])
+def test_cache_in_another_format_is_read_again_from_aws(aws: Endpoint, tmp_path: Path, old: Any) -> None:
+    """A cache file an older (or other) version wrote is not used: the inventory is AWS's, and the
+    file is rewritten in the current format."""
+    loose_instance(aws.client("ec2"), "alpha")
+    cfg = {**CACHED, "cache_connection": str(tmp_path / "cache")}
+    inventory(aws, tmp_path, cfg)
+    (cache_file,) = (tmp_path / "cache").iterdir()
+    envelope = json.loads(cache_file.read_text())
+    if isinstance(envelope, dict) and "__payload__" in envelope:
+        envelope["__payload__"] = json.dumps(old)
+    else:
+        envelope = old
+    cache_file.write_text(json.dumps(envelope))
+    proc = run_inventory(aws, tmp_path, cfg)
+    assert proc.returncode == 0, proc.stderr
+    assert set(Inventory(json.loads(proc.stdout)).hostvars) == {"alpha"}, proc.stdout
+    rewritten = cache_payload(cache_file)
+    assert rewritten["format"] == 1 and [r["tags"]["Name"] for r in rewritten["records"]] == ["alpha"]
+
+
+@pytest.fixture
+def throttling_aws(aws: Endpoint, tmp_path: Path) -> Iterator[Endpoint]:
+    """The endpoint behind tools/fault_proxy.py failing half of all requests (throttling, 503s,
+    dropped connections; none after the work: the inventory only reads)."""
+    port = free_port()
+    proc = spawn([sys.executable, str(ROOT / "tools" / "fault_proxy.py"), "--upstream", aws.url,
+                  "--port", str(port), "--rate", "0.5", "--seed", "13"],
+                 f"http://127.0.0.1:{port}/moto-api/", tmp_path / "proxy.log")
+    yield Endpoint(f"http://127.0.0.1:{port}", control_url=aws.url)
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_inventory_under_throttling(aws: Endpoint, throttling_aws: Endpoint, tmp_path: Path,
+                                    fleet: dict[str, Any]) -> None:
+    """Half the requests fail: every run still lists exactly what a run without faults lists."""
+    cfg = {"hostnames": ["tag:Name", "private-ip-address"], "include_elb_groups": True,
+           "keyed_groups": [{"key": "tags.Role", "prefix": "role"}]}
+    calm = inventory(aws, tmp_path, cfg)
+    assert len(calm.hostvars) == 5, calm.hostvars  # 2 + 1 group instances, 2 loose ones
+    for _ in range(3):
+        stormy = inventory(throttling_aws, tmp_path, cfg)
+        assert stormy.data == calm.data
+    stats = throttling_aws.fault_stats()
+    assert stats["before"] >= 3 and stats["throttled_before"] > 0, stats

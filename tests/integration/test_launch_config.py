@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 import pytest
+from harness import assert_refused
 
 PREFIX = "nginx-lc"
 
@@ -85,23 +86,27 @@ def test_other_prefixes_untouched(aws: Any, ansible: Any) -> None:
 
 
 BAD = [
-    ({"image_id": None}, "image_id"),
-    ({"image_id": "ami-12345678"}, "image_id"),
-    ({"instance_type": "large"}, "instance_type"),
-    ({"security_groups": ["sg-0123456789abcdef0"]}, "security_groups"),
-    ({"security_groups": ["no-such-group"]}, "security_groups"),
-    ({"key_name": "no-such-key"}, "key_name"),
-    ({"metadata_options": {"http_put_response_hop_limit": 99}}, "http_put_response_hop_limit"),
-    ({"block_device_mappings": [{"device_name": "/dev/xvda", "volume_size": -1}]}, "volume_size"),
-    ({"name_prefix": "bad prefix!"}, "name_prefix"),
+    ({"image_id": None}, "image_id", "is required with state=present; give the AMI id"),
+    ({"image_id": "ami-12345678"}, "image_id", "ami-12345678 not found in region us-east-1"),
+    ({"instance_type": "large"}, "instance_type", "'large' is not an instance type"),
+    ({"security_groups": ["sg-0123456789abcdef0"]}, "security_groups",
+     "sg-0123456789abcdef0 not found in region us-east-1"),
+    ({"security_groups": ["no-such-group"]}, "security_groups", "no-such-group not found in region us-east-1"),
+    ({"key_name": "no-such-key"}, "key_name", "no-such-key not found in region us-east-1"),
+    ({"metadata_options": {"http_put_response_hop_limit": 99}}, "metadata_options.http_put_response_hop_limit",
+     "must be 1 to 64, got 99"),
+    ({"block_device_mappings": [{"device_name": "/dev/xvda", "volume_size": -1}]},
+     "block_device_mappings[0].volume_size",
+     "must be at least 1 (GiB), got -1"),
+    ({"name_prefix": "bad prefix!"}, "name_prefix", "must be 1-200 letters, digits or _+=,.@- characters"),
 ]
 
 
-@pytest.mark.parametrize(("over", "param"), BAD, ids=[f"{b[1]}{i}" for i, b in enumerate(BAD)])
-def test_bad_input(aws: Any, ansible: Any, over: dict[str, Any], param: str) -> None:
+@pytest.mark.parametrize(("over", "param", "words"), BAD, ids=[f"{b[1]}{i}" for i, b in enumerate(BAD)])
+def test_bad_input(aws: Any, ansible: Any, over: dict[str, Any], param: str, words: str) -> None:
     a = {k: v for k, v in args(aws, **over).items() if v is not None}
     (r,) = ansible.run_tasks([task(**a)])
-    assert r.get("failed") and param in r["msg"], r.get("msg")
+    assert_refused(r, param, words)
     assert lcs(aws) == []
 
 

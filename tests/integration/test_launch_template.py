@@ -5,6 +5,7 @@ import base64
 from typing import Any
 
 import pytest
+from harness import assert_refused
 
 NAME = "nginx-lt"
 
@@ -116,28 +117,30 @@ def test_tag_update(aws: Any, ansible: Any) -> None:
 
 
 BAD = [
-    ({"image_id": None}, "image_id"),
-    ({"image_id": "ami-12345678"}, "image_id"),  # well-formed, unknown
-    ({"image_id": "image-1"}, "image_id"),
-    ({"instance_type": "micro"}, "instance_type"),
-    ({"security_group_ids": ["sg-0123456789abcdef0"]}, "security_group_ids"),
-    ({"security_group_ids": ["web"]}, "security_group_ids"),
-    ({"key_name": "no-such-key"}, "key_name"),
-    ({"metadata_options": {"http_put_response_hop_limit": 0}}, "http_put_response_hop_limit"),
-    ({"block_device_mappings": [{"device_name": "/dev/xvda", "volume_size": 0}]}, "volume_size"),
-    ({"default_version": "newest"}, "default_version"),
-    ({"default_version": "4"}, "default_version"),
-    ({"versions_to_keep": 0}, "versions_to_keep"),
-    ({"name": "x"}, "name"),
+    ({"image_id": None}, "image_id", "is required with state=present; give the AMI id"),
+    ({"image_id": "ami-12345678"}, "image_id", "ami-12345678 not found in region us-east-1"),  # well-formed
+    ({"image_id": "image-1"}, "image_id", "'image-1' is not an AMI id"),
+    ({"instance_type": "micro"}, "instance_type", "'micro' is not an instance type"),
+    ({"security_group_ids": ["sg-0123456789abcdef0"]}, "security_group_ids",
+     "sg-0123456789abcdef0 not found in region us-east-1"),
+    ({"security_group_ids": ["web"]}, "security_group_ids", "'web' is not a security group id"),
+    ({"key_name": "no-such-key"}, "key_name", "no-such-key not found in region us-east-1"),
+    ({"metadata_options": {"http_put_response_hop_limit": 0}}, "metadata_options.http_put_response_hop_limit",
+     "must be 1 to 64, got 0"),
+    ({"block_device_mappings": [{"device_name": "/dev/xvda", "volume_size": 0}]},
+     "block_device_mappings[0].volume_size",
+     "must be at least 1 (GiB), got 0"),
+    ({"default_version": "newest"}, "default_version", "'newest' must be 'latest' or a version number"),
+    ({"default_version": "4"}, "default_version", "version 4 does not exist (latest is 1)"),
+    ({"versions_to_keep": 0}, "versions_to_keep", "must be 1 or more"),
+    ({"name": "x"}, "name", "must be 3-128 characters"),
 ]
 
 
-@pytest.mark.parametrize(("over", "param"), BAD, ids=[b[1] + str(i) for i, b in enumerate(BAD)])
-def test_bad_input(aws: Any, ansible: Any, over: dict[str, Any], param: str) -> None:
+@pytest.mark.parametrize(("over", "param", "words"), BAD, ids=[b[1] + str(i) for i, b in enumerate(BAD)])
+def test_bad_input(aws: Any, ansible: Any, over: dict[str, Any], param: str, words: str) -> None:
     a = {k: v for k, v in args(aws, **over).items() if v is not None}
-    r = lt(ansible, **a)
-    assert r.get("failed"), r
-    assert param in r["msg"], r["msg"]
+    assert_refused(lt(ansible, **a), param, words)
     assert templates(aws) == []
 
 

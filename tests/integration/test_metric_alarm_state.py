@@ -125,17 +125,21 @@ def test_alarms_drive_the_group_out_and_back(ansible: AnsibleRunner, aws: Any) -
 
 # -- bad input ------------------------------------------------------------------------------------------
 EARLY = [  # (case, args, parameter, words): fail before any API call
-    ("unknown-state-value", {"name": "nginx-cpu-high", "state_value": "FIRING"}, "state_value", "FIRING"),
+    ("unknown-state-value", {"name": "nginx-cpu-high", "state_value": "FIRING"}, "state_value",
+     "must be one of: OK, ALARM, INSUFFICIENT_DATA, got: FIRING"),
     ("reason-data-not-json", {"name": "nginx-cpu-high", "state_value": "ALARM", "reason_data": "{cpu: 95"},
-     "reason_data", "JSON"),
+     "reason_data", "is not valid JSON"),
     ("reason-data-too-long", {"name": "nginx-cpu-high", "state_value": "ALARM",
-                              "reason_data": '{"x": "' + "a" * 4000 + '"}'}, "reason_data", "4000"),
-    ("reason-too-long", {"name": "nginx-cpu-high", "state_value": "ALARM", "reason": "r" * 1024}, "reason", "1023"),
-    ("name-too-long", {"name": "n" * 256, "state_value": "ALARM"}, "name", "255"),
-    ("name-empty", {"name": "", "state_value": "ALARM"}, "name", "1 to 255"),
+                              "reason_data": '{"x": "' + "a" * 4000 + '"}'}, "reason_data",
+     "must be at most 4000 characters (got 4009)"),
+    ("reason-too-long", {"name": "nginx-cpu-high", "state_value": "ALARM", "reason": "r" * 1024}, "reason",
+     "must be at most 1023 characters (got 1024)"),
+    ("name-too-long", {"name": "n" * 256, "state_value": "ALARM"}, "name", "must be 1 to 255 characters"),
+    ("name-empty", {"name": "", "state_value": "ALARM"}, "name", "must be 1 to 255 characters"),
 ]
 LOOKUP = [
-    ("unknown-alarm", {"name": "no-such-alarm", "state_value": "ALARM"}, "name", "webfleet.aws.metric_alarm"),
+    ("unknown-alarm", {"name": "no-such-alarm", "state_value": "ALARM"}, "name",
+     "no CloudWatch alarm 'no-such-alarm' in this region"),
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from harness import AnsibleRunner
+from harness import AnsibleRunner, assert_refused
 
 GROUP = "nginx-asg"
 OUT = {"name": "nginx-scale-out", "auto_scaling_group": GROUP,
@@ -99,21 +99,25 @@ def test_simple_and_target_tracking(aws, ansible) -> None:
 
 
 BAD = [
-    ("unknown_group", {"auto_scaling_group": "no-such-asg"}, "auto_scaling_group", "no-such-asg"),
+    ("unknown_group", {"auto_scaling_group": "no-such-asg"}, "auto_scaling_group",
+     "no Auto Scaling group named 'no-such-asg'"),
     ("steps_overlap", {"step_adjustments": [{"upper_bound": 10, "scaling_adjustment": 1},
                                             {"lower_bound": 5, "scaling_adjustment": 2}]},
-     "step_adjustments[1].lower_bound", "overlaps"),
+     "step_adjustments[1].lower_bound", "(5.0) overlaps step_adjustments[0].upper_bound (10.0)"),
     ("steps_unsorted", {"step_adjustments": [{"lower_bound": 10, "scaling_adjustment": 2},
                                              {"lower_bound": 0, "upper_bound": 10, "scaling_adjustment": 1}]},
-     "step_adjustments[0].upper_bound", "sort"),
+     "step_adjustments[0].upper_bound", "only the last step may have no upper bound"),
     ("steps_gap", {"step_adjustments": [{"lower_bound": 0, "upper_bound": 10, "scaling_adjustment": 1},
                                         {"lower_bound": 20, "scaling_adjustment": 2}]},
-     "step_adjustments[1].lower_bound", "not next to"),
-    ("adjustment_type_unknown", {"adjustment_type": "AddOne"}, "adjustment_type", "ChangeInCapacity"),
+     "step_adjustments[1].lower_bound", "(20.0) is not next to step_adjustments[0].upper_bound"),
+    ("adjustment_type_unknown", {"adjustment_type": "AddOne"}, "adjustment_type",
+     "must be one of: ChangeInCapacity, ExactCapacity, PercentChangeInCapacity, got: AddOne"),
     ("simple_without_adjustment", {"policy_type": "SimpleScaling", "step_adjustments": None}, "scaling_adjustment",
-     "required"),
-    ("negative_warmup", {"estimated_instance_warmup": -5}, "estimated_instance_warmup", "0 or more"),
-    ("magnitude_without_percent", {"min_adjustment_magnitude": 2}, "min_adjustment_magnitude", "Percent"),
+     "is required for policy_type SimpleScaling"),
+    ("negative_warmup", {"estimated_instance_warmup": -5}, "estimated_instance_warmup",
+     "must be 0 or more seconds, got -5"),
+    ("magnitude_without_percent", {"min_adjustment_magnitude": 2}, "min_adjustment_magnitude",
+     "applies only with adjustment_type PercentChangeInCapacity"),
 ]
 
 
@@ -131,9 +135,7 @@ def bad_results(local_aws, tmp_path_factory) -> dict:
 
 @pytest.mark.parametrize("case,extra,param,needle", BAD, ids=[b[0] for b in BAD])
 def test_bad_input(bad_results, case, extra, param, needle) -> None:
-    r = bad_results["results"][case]
-    assert r.get("failed"), r
-    assert param in r["msg"] and needle in r["msg"], r["msg"]
+    assert_refused(bad_results["results"][case], param, needle, by_ansible=case == "adjustment_type_unknown")
     assert bad_results["policies"] == {} and bad_results["groups"] == [GROUP]
 
 
@@ -153,4 +155,4 @@ def test_faults(aws, ansible_faulty) -> None:
 def test_unknown_group_check_mode(aws, ansible) -> None:
     """Check mode makes no PutScalingPolicy that would refuse the group: the group is looked up instead."""
     r = run(ansible, dict(OUT, auto_scaling_group="no-such-asg"), check=True)
-    assert r.get("failed") and "auto_scaling_group" in r["msg"] and "no-such-asg" in r["msg"], r
+    assert_refused(r, "auto_scaling_group", "no Auto Scaling group named 'no-such-asg'")

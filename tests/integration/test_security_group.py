@@ -108,7 +108,8 @@ def test_in_use_group_names_its_user(aws, ansible):
     eni = ec2.create_network_interface(SubnetId=subnet, Groups=[res["group_id"]])["NetworkInterface"]
     res = sg(ansible, name="busy", state="absent", wait_timeout=2)
     assert res["failed"]
-    assert "busy" in res["msg"] and eni["NetworkInterfaceId"] in res["msg"]
+    assert "security group 'busy'" in res["msg"] and "is still in use after 2s" in res["msg"], res["msg"]
+    assert eni["NetworkInterfaceId"] in res["msg"]
     assert len(groups(aws, "busy")) == 1
     # once the interface is gone, a rule of another group still holds it
     ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
@@ -124,43 +125,37 @@ def test_in_use_group_names_its_user(aws, ansible):
 
 BAD = [
     ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "cidr_ip": "10.0.0.300/8"}]},
-     "rules[0].cidr_ip"),
+     "rules[0].cidr_ip", "'10.0.0.300/8' is not an IPv4 CIDR"),
     ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "cidr_ip": "10.0.0.1/8"}]},
-     "rules[0].cidr_ip"),
-    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "cidr_ip": "10.0.0.0/8"}]}, "rules[0].ports"),
+     "rules[0].cidr_ip", "'10.0.0.1/8' has host bits set; use 10.0.0.0/8"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "cidr_ip": "10.0.0.0/8"}]}, "rules[0].ports",
+     "required for protocol tcp"),
     ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 70000, "cidr_ip": "10.0.0.0/8"}]},
-     "rules[0].ports"),
+     "rules[0].ports", "70000 is out of range; use 0-65535"),
     ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": "90-80", "cidr_ip": "10.0.0.0/8"}]},
-     "rules[0].ports"),
-    ({"name": "x", "description": "x", "rules": [{"proto": "gre", "cidr_ip": "10.0.0.0/8"}]}, "rules[0].proto"),
-    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80}]}, "rules[0]"),
+     "rules[0].ports", "range '90-80' starts after it ends"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "gre", "cidr_ip": "10.0.0.0/8"}]}, "rules[0].proto",
+     "'gre' is not a protocol"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80}]}, "rules[0]",
+     "give exactly one source of cidr_ip, cidr_ipv6, group_id, group_name (got none)"),
     ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "cidr_ip": "10.0.0.0/8",
-                                                  "group_name": "x"}]}, "rules[0]"),
+                                                  "group_name": "x"}]}, "rules[0]",
+     "give exactly one source of cidr_ip, cidr_ipv6, group_id, group_name (got ['cidr_ip', 'group_name'])"),
     ({"name": "x", "description": "x", "rules_egress": [{"proto": "tcp", "ports": 80, "cidr_ipv6": "10.0.0.0/8"}]},
-     "rules_egress[0].cidr_ipv6"),
-    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "group_name": "nosuch"}]}, "rules"),
+     "rules_egress[0].cidr_ipv6", "'10.0.0.0/8' is an IPv4 address; put it in cidr_ip"),
+    ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "group_name": "nosuch"}]}, "rules",
+     "security group name(s) nosuch not found"),
     ({"name": "x", "description": "x", "rules": [{"proto": "tcp", "ports": 80, "group_id": "sg-0000000000"}]},
-     "rules"),
-    ({"name": "x", "description": "x", "vpc_id": "vpc-00000000"}, "vpc_id"),
-    ({"name": "x"}, "description"),
-    ({"group_id": "web", "description": "x"}, "group_id"),
+     "rules", "security group id(s) sg-0000000000 do not exist"),
+    ({"name": "x", "description": "x", "vpc_id": "vpc-00000000"}, "vpc_id", "VPC vpc-00000000 does not exist"),
+    ({"name": "x"}, "description", "required to create security group 'x'"),
+    ({"group_id": "web", "description": "x"}, "group_id", "'web' is not a security group id like sg-0123abcd"),
 ]
 
 
-@pytest.mark.parametrize(("args", "param"), BAD, ids=[f"{i}-{p}" for i, (_, p) in enumerate(BAD)])
-def test_bad_input(aws, ansible, args, param):
-    res = sg(ansible, **args)
-    assert res.get("failed"), res
-    assert f"parameter '{param}'" in res["msg"], res["msg"]
-    assert groups(aws) == []
-
-
-def test_identity_rule_declared(aws, ansible):
-    """Neither name nor group_id: Ansible's declared required_one_of fails before any call."""
-    # given as null (an unset variable) counts as not given
-    nulls = {"description": "x", "name": None, "group_id": None}
-    for res in ansible.run_tasks([{SG: {"description": "x"}}, {SG: nulls}]):
-        assert res.get("failed") and res["msg"] == "one of the following is required: name, group_id", res
+@pytest.mark.parametrize(("args", "param", "words"), BAD, ids=[f"{i}-{p}" for i, (_, p, _) in enumerate(BAD)])
+def test_bad_input(aws, ansible, args, param, words):
+    assert_refused(sg(ansible, **args), param, words)
     assert groups(aws) == []
 
 
@@ -278,3 +273,12 @@ def test_item16_rules_authorized_before_revoked(aws, ansible):
     assert res["changed"] and not res.get("failed"), res
     got = groups(aws, "web")[0]
     assert sorted(p["FromPort"] for p in got["IpPermissions"]) == list(range(1000, 1060))
+
+
+def test_identity_rule_declared(aws, ansible):
+    """Neither name nor group_id: Ansible's declared required_one_of fails before any call."""
+    # given as null (an unset variable) counts as not given
+    nulls = {"description": "x", "name": None, "group_id": None}
+    for res in ansible.run_tasks([{SG: {"description": "x"}}, {SG: nulls}]):
+        assert res.get("failed") and res["msg"] == "one of the following is required: name, group_id", res
+    assert groups(aws) == []

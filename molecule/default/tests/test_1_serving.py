@@ -92,9 +92,33 @@ def test_css_is_gzipped_when_asked(instance: Instance) -> None:
     assert len(gz.raw) < 0.5 * len(plain.raw)
 
 
+# The vhost role's page (roles/vhost/templates/404.html.j2), not nginx's built-in one
+# ("<center>nginx</center>"): the fixture site has no 404.html of its own.
+ROLE_404_TEXT = "The page you asked for is not here."
+
+
 def test_unknown_path_uses_the_404_page(instance: Instance) -> None:
-    r = fetch(instance.url + "/no-such-page.html", follow=False)
-    assert r.status == 404
+    assert not instance.host.file(f"{SITE_LINK}/404.html").exists, "the site brings its own 404 page"
+    for path in ("/no-such-page.html", "/.git/config", "/page/album/index.html"):
+        r = fetch(instance.url + path, follow=False)
+        assert r.status == 404, f"{path} -> {r.status}"
+        assert ROLE_404_TEXT in r.text and "<center>nginx</center>" not in r.text, f"{path}: {r.text[:300]}"
+
+
+def test_a_git_directory_inside_the_release_is_not_served(instance: Instance) -> None:
+    """Releases come from `git archive` (no .git): put one there, so the 404 is the vhost's rule at work."""
+    marker = "webfleet-git-config-must-not-be-served"
+    git_dir = f"{SITE_LINK}/.git"
+    assert not instance.host.file(git_dir).exists
+    made = instance.host.run(f"mkdir {git_dir} && printf '%s\\n' {marker} > {git_dir}/config "
+                             f"&& chmod -R a+rX {git_dir}")
+    assert made.rc == 0, made.stderr
+    try:
+        for path in ("/.git/config", "/.git/", "/resources/../.git/config", "/.GIT/config"):
+            r = fetch(instance.url + path, follow=False)
+            assert r.status == 404 and marker not in r.text, f"{path} -> {r.status}: {r.text[:200]}"
+    finally:
+        instance.host.run(f"rm -rf {git_dir}")
 
 
 def test_nginx_conf_backup_exists(instance: Instance) -> None:

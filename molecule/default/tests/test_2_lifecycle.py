@@ -63,8 +63,11 @@ def test_deploy_stage_branch_serves_v2(
 def test_rollback_serves_v1_again(
     instances: list[Instance], manifest: dict[str, Any], converge: Callable[..., PlayResult]
 ) -> None:
-    result = converge(site_rollback=True)
+    # site_version=stage (v2, what serves now) as well: a role that ignored site_rollback would
+    # deploy it and v2 would go on serving; the converge default (master) is v1 and proves nothing
+    result = converge(site_rollback=True, site_version="stage")
     _assert_ok(result)
+    assert all(s["changed"] > 0 for s in result.stats.values()), result.stats
     _assert_serving(instances, manifest["markers"]["v1"], manifest["commits"]["v1"])
 
 
