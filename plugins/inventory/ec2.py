@@ -474,11 +474,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _compose_vars(self, compose: Mapping[str, Any], variables: Mapping[str, Any], host: str,
                       strict: bool) -> dict[str, Any]:
         """Set the compose entries on ``host``; return them (what groups and keyed_groups read)."""
+        composed: dict[str, Any] = {}
         for var, expression in compose.items():
             path = self._path(expression)
             try:
                 if path is not None:
-                    self.inventory.set_variable(host, var, resolve_path(variables, path))
+                    composed[var] = resolve_path(variables, path)
+                    self.inventory.set_variable(host, var, composed[var])
                     continue
             except Undefined as exc:
                 if strict:  # Constructable's words
@@ -486,10 +488,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 continue
             except NotSimple:
                 pass
-            self._once(("compose", var), expression, variables, host, partial(
+            outcome = self._once(("compose", var), expression, variables, host, partial(
                 self._set_composite_vars, {var: expression}, variables, host, strict=strict))
-        host_vars = self.inventory.get_host(host).get_vars()
-        return {var: host_vars[var] for var in compose if var in host_vars}
+            if var in outcome.variables:
+                composed[var] = outcome.variables[var]
+        return composed
 
     def _path(self, expression: Any) -> list[str] | None:
         if not isinstance(expression, str):
@@ -519,7 +522,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return memo_key(expression, names, variables)
 
     def _once(self, entry: tuple[str, Any], expression: Any, variables: Mapping[str, Any], host: str,
-              call: Callable[[], None]) -> None:
+              call: Callable[[], None]) -> Outcome:
         """Run ``call`` (one Constructable call for ``host``) once per entry and input; apply its outcome."""
         key = self._input(expression, variables)
         outcome = self._outcomes.get((entry, key)) if key is not None else None
@@ -528,6 +531,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if key is not None:
                 self._outcomes[(entry, key)] = outcome
         self._apply(host, outcome)
+        return outcome
 
     def _scratch_run(self, host: str, call: Callable[[], None]) -> Outcome:
         """Run ``call`` against an inventory holding only ``host``: what it set, joined and nested."""
