@@ -173,12 +173,14 @@ import hashlib
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping
+from functools import partial
+from typing import Any, Callable, Mapping, NamedTuple
 
 from ansible import constants as C
-from ansible.errors import AnsibleError, AnsibleParserError, AnsibleUndefinedVariable
-from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.inventory.data import InventoryData
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.template import Templar
 from ansible.utils.unsafe_proxy import AnsibleUnsafeText, wrap_var
 
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import (
@@ -225,6 +227,20 @@ QUERY_KEYS = ("regions", "filters", "include_filters", "exclude_filters", "inclu
               "include_elb_groups", "endpoint_url", "endpoint_urls", "profile")
 # An inventory should fail fast on a dead endpoint: fewer attempts than a playbook's modules.
 INVENTORY_RETRY = RetryPolicy(max_attempts=5, connection_attempts=2)
+# Before ansible-core 2.19 a host variable is templated when read unless marked unsafe; 2.19's
+# set_variable untrusts what a plugin hands it (its plugins are not trusted_by_default).
+MARK_UNSAFE = not hasattr(Templar, "evaluate_expression")
+
+
+class Outcome(NamedTuple):
+    """What one Constructable call did for a host: variables set, groups joined, (parent, child) groups."""
+    variables: dict[str, Any]
+    joined: tuple[str, ...]
+    nested: tuple[tuple[str, str], ...]
+
+
+def templated(value: Any) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
 class RegionRefused(Exception):
@@ -389,136 +405,161 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return records
 
     # ------------------------------------------------------------------ build
+    # Only the calls ansible-core documents for inventory plugins ("Developing inventory plugins"):
+    # inventory.add_host/add_group/add_child/set_variable, and Constructable's _set_composite_vars,
+    # _add_host_to_composed_groups and _add_host_to_keyed_groups, none of them overridden.
     def _populate(self, records: list[dict[str, Any]]) -> None:
         """Build hosts, groups and hostvars from records: the one code path for live and cached data."""
         inventory = self.inventory
         preferences = self.get_option("hostnames")
         prefix, suffix = self.get_option("hostvars_prefix") or "", self.get_option("hostvars_suffix") or ""
-        compose = self.get_option("compose")
-        groups = self.get_option("groups")
-        keyed_groups = self.get_option("keyed_groups")
-        strict = self.get_option("strict")
-        constructed = bool(compose or groups or keyed_groups)
-
+        constructed = any(self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
         chosen = [choose_hostname(r, preferences) for r in records]
         names = unique_hostnames([c[0] for c in chosen], [r["instance_id"] for r in records])
-        inventory.add_group("aws_ec2")
-        known_groups: set[str] = {"aws_ec2"}
+        self._known_groups = {inventory.add_group("aws_ec2")}
         memo: dict[str, Any] = {}
-
-        def group(name: str, host: str) -> None:
-            if name not in known_groups:
-                inventory.add_group(name)
-                known_groups.add(name)
-            inventory.add_child(name, host)
-
         for plain, plain_name, (_, address) in zip(records, names, chosen):
-            # Live or from the cache, everything from AWS reaches Ansible marked unsafe: host variables,
-            # the host's name (a tag:Name preference) and so whatever compose/groups/keyed_groups read.
-            # The records themselves stay plain: they are what the cache stores.
-            record, name = unsafe(plain, memo), unsafe(plain_name, memo)
-            hostvars = {f"{prefix}{k}{suffix}": v for k, v in record.items()} if prefix or suffix else record
-            hostvars["ansible_host"] = unsafe(address, memo)
+            # Before 2.19, everything from AWS (host variables, the host's name, so whatever compose/groups/
+            # keyed_groups read) is marked unsafe here; 2.19's set_variable untrusts it by itself. The
+            # records themselves stay plain: they are what the cache stores.
+            record, name = (unsafe(plain, memo), unsafe(plain_name, memo)) if MARK_UNSAFE else (plain, plain_name)
+            hostvars = {f"{prefix}{k}{suffix}": v for k, v in record.items()} if prefix or suffix else dict(record)
+            hostvars["ansible_host"] = unsafe(address, memo) if MARK_UNSAFE else address
             inventory.add_host(name, group="aws_ec2")
-            host = inventory.get_host(name)
-            if isinstance(getattr(host, "vars", None), dict):
-                # Already unsafe, so what set_variable would make of them, minus its per-value deep
-                # visit (a third of the build time).
-                host.vars.update(hostvars)
-            else:
-                for key, value in hostvars.items():
-                    inventory.set_variable(name, key, value)
-            group(region_group(record["region"]), name)
+            for key, value in hostvars.items():
+                inventory.set_variable(name, key, value)
+            self._join(region_group(record["region"]), name)
             if record["availability_zone"]:
-                group(zone_group(record["availability_zone"]), name)
+                self._join(zone_group(record["availability_zone"]), name)
             if record["asg_name"]:
-                group(asg_group(record["asg_name"]), name)
+                self._join(asg_group(record["asg_name"]), name)
             for lb in record.get("load_balancers") or ():
-                group(elb_group(lb), name)
+                self._join(elb_group(lb), name)
             if constructed:
-                if compose:
-                    self._set_composite_vars(compose, hostvars, name, strict=strict)
-                    host_vars = inventory.get_host(name).vars
-                    for var in compose:
-                        if var in host_vars:
-                            hostvars[var] = host_vars[var]
-                self._add_host_to_composed_groups(groups, hostvars, name, strict=strict, fetch_hostvars=False)
-                self._add_host_to_keyed_groups(keyed_groups, hostvars, name, strict=strict, fetch_hostvars=False)
+                self._construct(hostvars, name)
 
-    # ------------------------------------------------------------------ expressions
-    # Ansible compiles a Jinja expression on every evaluation (milliseconds each): per host and per
-    # compose/groups/keyed_groups entry that is most of the cost of a large inventory. Two shortcuts,
-    # used identically for live and cached data:
-    # - a plain dotted path through dictionaries (tags.Role, instance_type) is looked up directly,
-    #   with Jinja's semantics (a missing key is undefined; anything else goes to the engine);
-    # - any other pure expression is evaluated once per distinct value of the variables it reads.
-    def _evaluate(self, kind: str, expression: Any, variables: Mapping[str, Any]) -> Any:
+    def _join(self, group: str, host: str) -> None:
+        if group not in self._known_groups:
+            self._known_groups.add(self.inventory.add_group(group))
+        self.inventory.add_child(group, host)
+
+    # ------------------------------------------------------------------ compose, groups, keyed_groups
+    # Ansible compiles a Jinja expression on every evaluation (milliseconds each): per host and per entry
+    # that would be most of the cost of a large inventory. So each entry goes through Constructable once
+    # per distinct input (the value of a plain dotted path such as tags.Role, else the values of the
+    # variables a pure expression reads), against a scratch inventory holding only that host; what it did
+    # there (variables set, groups joined, parent groups) is applied to every host with the same input
+    # through the same public calls. A compose entry that is a plain dotted path is the value it names.
+    def _construct(self, variables: dict[str, Any], host: str) -> None:
+        strict = self.get_option("strict")
+        compose = self.get_option("compose") or {}
+        groups = self.get_option("groups") or {}
+        keyed_groups = self.get_option("keyed_groups") or []
+        if self.get_option("use_extra_vars"):  # extra vars may feed any expression: no shortcut
+            self._set_composite_vars(compose, variables, host, strict=strict)
+            self._add_host_to_composed_groups(groups, variables, host, strict=strict)
+            self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict)
+            return
+        if compose:
+            variables = {**variables, **self._compose_vars(compose, variables, host, strict)}
+        for name, conditional in (groups.items() if isinstance(groups, Mapping) else ()):
+            self._once(("groups", name), conditional, variables, host, partial(
+                self._add_host_to_composed_groups, {name: conditional}, variables, host, strict=strict,
+                fetch_hostvars=False))
+        for index, keyed in enumerate(keyed_groups if isinstance(keyed_groups, list) else ()):
+            parent = keyed.get("parent_group") if isinstance(keyed, Mapping) else None
+            expression = keyed.get("key") if isinstance(keyed, Mapping) and not templated(parent) else None
+            self._once(("keyed", index), expression, variables, host, partial(
+                self._add_host_to_keyed_groups, [keyed], variables, host, strict=strict, fetch_hostvars=False))
+
+    def _compose_vars(self, compose: Mapping[str, Any], variables: Mapping[str, Any], host: str,
+                      strict: bool) -> dict[str, Any]:
+        """Set the compose entries on ``host``; return them (what groups and keyed_groups read)."""
+        composed: dict[str, Any] = {}
+        for var, expression in compose.items():
+            path = self._path(expression)
+            try:
+                if path is not None:
+                    composed[var] = resolve_path(variables, path)
+                    self.inventory.set_variable(host, var, composed[var])
+                    continue
+            except Undefined as exc:
+                if strict:  # Constructable's words
+                    raise AnsibleError(f"Could not set {var} for host {host}: {exc}") from None
+                continue
+            except NotSimple:
+                pass
+            outcome = self._once(("compose", var), expression, variables, host, partial(
+                self._set_composite_vars, {var: expression}, variables, host, strict=strict))
+            if var in outcome.variables:
+                composed[var] = outcome.variables[var]
+        return composed
+
+    def _path(self, expression: Any) -> list[str] | None:
         if not isinstance(expression, str):
-            return self._engine(kind, expression, variables)
-        if kind == "expression":
-            path = self._paths.get(expression, False)
-            if path is False:
-                path = self._paths[expression] = simple_path(expression)
-            if path is not None:
-                try:
-                    return resolve_path(variables, path)
-                except Undefined as exc:
-                    raise AnsibleUndefinedVariable(str(exc)) from None
-                except NotSimple:
-                    pass
+            return None
+        path = self._paths.get(expression, False)
+        if path is False:
+            path = self._paths[expression] = simple_path(expression)
+        return path
+
+    def _input(self, expression: Any, variables: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """What the entry's outcome depends on, hashable; None when it must be evaluated for every host."""
+        path = self._path(expression)
+        if path is not None:
+            try:
+                value = resolve_path(variables, path)
+            except Undefined as exc:
+                return ("undefined", str(exc))
+            except NotSimple:
+                pass
+            else:
+                return ("str", value) if type(value) is str else memo_key("value", ["v"], {"v": value})
+        if not isinstance(expression, str):
+            return None
         names = self._names.get(expression, False)
         if names is False:
             names = self._names[expression] = referenced_names(expression)
-        key = memo_key(kind + expression, names, variables)
-        if key is None:
-            return self._engine(kind, expression, variables)
+        return memo_key(expression, names, variables)
+
+    def _once(self, entry: tuple[str, Any], expression: Any, variables: Mapping[str, Any], host: str,
+              call: Callable[[], None]) -> Outcome:
+        """Run ``call`` (one Constructable call for ``host``) once per entry and input; apply its outcome."""
+        key = self._input(expression, variables)
+        outcome = self._outcomes.get((entry, key)) if key is not None else None
+        if outcome is None:
+            outcome = self._scratch_run(host, call)
+            if key is not None:
+                self._outcomes[(entry, key)] = outcome
+        self._apply(host, outcome)
+        return outcome
+
+    def _scratch_run(self, host: str, call: Callable[[], None]) -> Outcome:
+        """Run ``call`` against an inventory holding only ``host``: what it set, joined and nested."""
+        real, scratch = self.inventory, InventoryData()
+        scratch.add_host(host)
+        before = dict(scratch.get_host(host).vars)  # inventory_file/inventory_dir before 2.19
+        self.inventory = scratch
         try:
-            outcome = self._memo[key]
-        except KeyError:
-            try:
-                outcome = (True, self._engine(kind, expression, variables))
-            except Exception as exc:
-                outcome = (False, exc)
-            self._memo[key] = outcome
-        if outcome[0]:
-            return outcome[1]
-        raise outcome[1]
+            call()
+        finally:
+            self.inventory = real
+        after = scratch.get_host(host)
+        joined = tuple(g.name for g in after.get_groups() if g.name not in ("all", "ungrouped"))
+        nested = tuple((g.name, c.name) for g in scratch.groups.values() if g.name != "all" for c in g.child_groups)
+        made = {k: v for k, v in after.vars.items() if k not in before or v is not before[k]}
+        return Outcome(made, joined, nested)
 
-    def _engine(self, kind: str, expression: Any, variables: Mapping[str, Any]) -> Any:
-        templar = self.templar
-        templar.available_variables = variables
-        if hasattr(templar, "evaluate_expression"):  # ansible-core 2.19+
-            if kind == "conditional":
-                return templar.evaluate_conditional(expression)
-            return templar.evaluate_expression(expression)
-        # Before 2.19, as Constructable does it there: a conditional is an if-block, an expression
-        # a {{ }} template, with lookups disabled.
-        if kind == "conditional":
-            return boolean(templar.template(f"{{% if {expression} %}} True {{% else %}} False {{% endif %}}"))
-        return templar.template(f"{{{{ {expression} }}}}", disable_lookups=True)
-
-    def _compose(self, template: Any, variables: Any, disable_lookups: Any = ...) -> Any:
-        if self.get_option("use_extra_vars"):
-            return super()._compose(template, variables)
-        return self._evaluate("expression", template, variables)
-
-    def _add_host_to_composed_groups(self, groups: Any, variables: Any, host: str, strict: bool = False,
-                                     fetch_hostvars: bool = True) -> None:
-        """Constructable's, with conditionals evaluated through _evaluate."""
-        if not groups or not isinstance(groups, dict):
-            return
-        if fetch_hostvars:
-            variables = {**variables, **self.inventory.get_host(host).get_vars()}
-        for group_name, conditional in groups.items():
-            group_name = self._sanitize_group_name(group_name)
-            try:
-                result = self._evaluate("conditional", conditional, variables)
-            except Exception as exc:
-                if strict:
-                    raise AnsibleParserError(f"Could not add host {host} to group {group_name}: {exc}") from exc
-                continue
-            if result:
-                self.inventory.add_child(self.inventory.add_group(group_name), host)
+    def _apply(self, host: str, outcome: Outcome) -> None:
+        for var, value in outcome.variables.items():
+            self.inventory.set_variable(host, var, value)
+        for parent, child in outcome.nested:
+            if (parent, child) not in self._nested:
+                self._nested.add((parent, child))
+                self._known_groups.update((self.inventory.add_group(parent), self.inventory.add_group(child)))
+                self.inventory.add_child(parent, child)
+        for group in outcome.joined:
+            self._join(group, host)
 
     # ------------------------------------------------------------------ cache key
     def _cache_key(self, path: str, regions: list[str]) -> str:
@@ -582,7 +623,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super().parse(inventory, loader, path, cache)
         self._paths: dict[str, Any] = {}
         self._names: dict[str, Any] = {}
-        self._memo: dict[tuple[str, ...], tuple[bool, Any]] = {}
+        self._outcomes: dict[tuple[Any, ...], Outcome] = {}
+        self._nested: set[tuple[str, str]] = set()
+        self._known_groups: set[str] = set()
         if not HAS_BOTO3:
             raise AnsibleError(f"{self.NAME} needs boto3 and botocore: {BOTO3_IMPORT_ERROR}")
         config = self._read_config_data(path)

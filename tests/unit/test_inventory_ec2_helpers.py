@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: webfleet.aws contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pure helpers of the webfleet.aws.ec2 inventory plugin; its expression shortcuts checked against Ansible's engine."""
+"""Pure helpers of the webfleet.aws.ec2 inventory plugin; its shortcuts checked against Constructable."""
 from __future__ import annotations
 
 import datetime
@@ -9,13 +9,11 @@ import json
 import os
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.errors import AnsibleUndefinedVariable
-from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
@@ -160,58 +158,57 @@ CONDITIONALS = [
 ]
 
 
-# cases (of 2 rounds x 3 hosts x the expressions) that give a value on both sides; fewer means
-# something broke both alike (e.g. every lookup raising)
-MIN_OK = {"expression": 68, "conditional": 74}
-
-
-def engine_result(templar: Templar, kind: str, expression: str, variables: dict[str, Any]) -> tuple[str, Any]:
-    templar.available_variables = variables
-    try:
-        if not hasattr(templar, "evaluate_expression"):  # < 2.19: as Constructable evaluates them there
-            if kind == "conditional":
-                return "ok", boolean(templar.template(f"{{% if {expression} %}} True {{% else %}} False {{% endif %}}"))
-            return "ok", templar.template(f"{{{{ {expression} }}}}", disable_lookups=True)
-        if kind == "conditional":
-            return "ok", templar.evaluate_conditional(trust_as_template(expression))
-        return "ok", templar.evaluate_expression(trust_as_template(expression))
-    except AnsibleUndefinedVariable:
-        return "undefined", None
-    except Exception as exc:
-        return "error", type(exc).__name__
-
-
-@pytest.mark.parametrize("kind", ["expression", "conditional"])
-def test_shortcuts_match_ansibles_engine(kind: str) -> None:
-    """The plugin's direct lookups and memoised results are what Ansible's engine gives, host after host."""
+def constructed_plugin(options: dict[str, Any]) -> InventoryModule:
     plugin = InventoryModule()
     plugin.loader = DataLoader()
-    plugin._options = {"use_extra_vars": False}
-    plugin._paths, plugin._names, plugin._memo = {}, {}, {}
-    templar = Templar(loader=DataLoader())
-    if not hasattr(templar, "evaluate_expression"):  # < 2.19: parse() would have set it
+    plugin._options = {"use_extra_vars": False, "leading_separator": True, "strict": False, **options}
+    plugin._paths, plugin._names, plugin._outcomes, plugin._nested, plugin._known_groups = {}, {}, {}, set(), set()
+    if not hasattr(Templar, "evaluate_expression"):  # < 2.19: parse() would have set it
         plugin.templar = Templar(loader=DataLoader())
-    outcomes: Counter[str] = Counter()
-    for _ in range(2):  # the second round is served from the memo
-        for variables in HOSTVARS:
-            for expression in EXPRESSIONS + (CONDITIONALS if kind == "conditional" else []):
-                if kind == "conditional" and expression in ("tags.items",):
-                    continue
-                if expression == "tags.items" and not hasattr(templar, "evaluate_expression"):
-                    continue  # < 2.19 renders the bound method as text, with its object's address
-                expected = engine_result(templar, kind, expression, variables)
-                try:
-                    got = ("ok", plugin._evaluate(kind, trust_as_template(expression), variables))
-                except AnsibleUndefinedVariable:
-                    got = ("undefined", None)
-                except Exception as exc:
-                    got = ("error", type(exc).__name__)
-                assert got == expected, (expression, variables.get("tags"))
-                outcomes[expected[0]] += 1
-    assert plugin._memo  # the memo was used
-    # Both sides raising alike also "matches": most cases must have given a value on both sides,
-    # and an undefined name must have been told apart from an error.
-    assert outcomes["ok"] >= MIN_OK[kind] and outcomes["undefined"] > 0, outcomes
+    plugin.inventory = InventoryData()
+    return plugin
+
+
+def built(plugin: InventoryModule) -> dict[str, tuple[list[str], dict[str, Any]]]:
+    hosts = plugin.inventory.hosts
+    return {name: (sorted(g.name for g in host.get_groups()), dict(host.vars)) for name, host in hosts.items()}
+
+
+def test_construct_is_what_constructable_does_host_by_host() -> None:
+    """Entries evaluated once per input and replayed give exactly Constructable's hosts, groups and variables."""
+    new_core = hasattr(Templar, "evaluate_expression")
+    # < 2.19 renders a bound method (tags.items) as text with its object's address: differs per host anyway
+    expressions = [e for e in EXPRESSIONS if new_core or e != "tags.items"]
+    options = {
+        "compose": {f"c{i}": trust_as_template(e) for i, e in enumerate(expressions)},
+        "groups": {f"g{i}": trust_as_template(c) for i, c in enumerate(CONDITIONALS)},
+        # a keyed group's key must not be a boolean (Constructable raises even when not strict)
+        "keyed_groups": [{"key": trust_as_template(e), "prefix": f"k{i}"} for i, e in enumerate(expressions)
+                         if "==" not in e and "startswith" not in e]
+        + [{"key": trust_as_template("asg_name"), "prefix": "member", "default_value": "none"},
+           {"key": trust_as_template("tags.Name"), "prefix": "name", "parent_group": "named"}],
+    }
+    ours, reference = constructed_plugin(options), constructed_plugin(options)
+    for round_ in range(2):  # the second round is served from the outcomes of the first
+        for index, variables in enumerate(HOSTVARS):
+            host = f"h{round_}{index}"
+            for plugin in (ours, reference):
+                plugin.inventory.add_host(host)
+                for key, value in variables.items():
+                    plugin.inventory.set_variable(host, key, value)
+            ours._construct(dict(variables), host)
+            # the documented use: compose, then groups and keyed groups reading the host's variables
+            reference._set_composite_vars(options["compose"], variables, host)
+            reference._add_host_to_composed_groups(options["groups"], variables, host)
+            reference._add_host_to_keyed_groups(options["keyed_groups"], variables, host)
+    assert built(ours) == built(reference)
+    groups = {g for groups, _ in built(ours).values() for g in groups}
+    # every kind of entry made groups (a conditional, a path, a filter, a default value, a parent)
+    assert {"g0", "g10", "k1_web_1", "k2_m5_large", "member_web_asg", "name_x", "named"} <= groups
+    assert any(g.endswith("_WEB_1") for g in groups)  # tags.Name | upper
+    assert "named" in ours.inventory.groups and ours.inventory.groups["named"].child_groups
+    entries = len(options["compose"]) + len(options["groups"]) + len(options["keyed_groups"])
+    assert len(ours._outcomes) <= entries * len(HOSTVARS)  # nothing evaluated again in the second round
 
 
 def test_ansible_doc_renders() -> None:
