@@ -27,6 +27,12 @@ def drifted(output: str) -> set[str]:
     return {name.strip() for name in re.sub(r"\s+", " ", found.group(1)).split(",")}
 
 
+def diff_line(sign: str, key: str, value: object) -> str:
+    """A line of the --diff output, results as JSON ("key": "value",) or YAML (key: value), maybe a list item."""
+    v = re.escape(str(value))
+    return rf'^{re.escape(sign)}\s+(-\s+)?"?{key}"?: "?{v}"?,?$'
+
+
 def change_behind_verifys_back(aws: Endpoint) -> None:
     """The health check's interval and target, the cpu-high threshold, an extra instance SG rule."""
     hc = SPEC["webfleet_lb_health_check"]
@@ -61,11 +67,11 @@ def test_verify_names_what_drifted(aws: Endpoint, tmp_path: Path, monkeypatch: p
         f"security group {SPEC['webfleet_instance_security_group']}"}, after.output[-6000:]
     # --diff shows each value that moved: what the endpoint holds (-) and the SPEC's value (+)
     hc = SPEC["webfleet_lb_health_check"]
-    for line in (r"-\s+target: TCP:80", rf"\+\s+target: {re.escape(hc['target'])}",
-                 rf"-\s+interval: {hc['interval'] + 7}", rf"\+\s+interval: {hc['interval']}",
-                 r"-\s+threshold: 91\.0", rf"\+\s+threshold: {float(SPEC['webfleet_cpu_high_threshold'])}",
-                 r"-\s+(-\s+)?cidr_ip: 10\.9\.0\.0/16", r"-\s+(-\s+)?from_port: 8081"):
-        assert re.search(rf"^{line}$", after.output, re.M), (line, after.output[-6000:])
+    for sign, key, value in (("-", "target", "TCP:80"), ("+", "target", hc["target"]),
+                             ("-", "interval", hc["interval"] + 7), ("+", "interval", hc["interval"]),
+                             ("-", "threshold", 91.0), ("+", "threshold", float(SPEC["webfleet_cpu_high_threshold"])),
+                             ("-", "cidr_ip", "10.9.0.0/16"), ("-", "from_port", 8081)):
+        assert re.search(diff_line(sign, key, value), after.output, re.M), (sign, key, value, after.output[-6000:])
     assert "Verify | Summary" not in after.output  # the play stopped at the drift check
 
     playbook(aws, tmp_path, "infra.yml")
