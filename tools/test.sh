@@ -49,7 +49,8 @@ took
 stage "pytest: unit, local AWS endpoint, modules and inventory through Ansible, infra end to end"
 # a skip not on tests/skips_allowed.txt fails the run (tests/skip_guard.py)
 pytest -n 2 -q --skips-allowed tests/skips_allowed.txt \
-  tests/unit tests/web/test_site_fixture.py tests/web/test_site_source_input.py tests/endpoint tests/integration tests/e2e
+  tests/unit tests/web/test_site_fixture.py tests/web/test_site_source_input.py \
+  tests/web/test_role_variables.py tests/web/test_roles_container.py tests/endpoint tests/integration tests/e2e
 took
 
 stage "pytest --unpatched: each endpoint test marked needs_patch fails on plain moto"
