@@ -6,6 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,3 +263,22 @@ def assert_spec(aws: Endpoint) -> None:
     target = alias[0]["AliasTarget"]
     assert target["DNSName"].rstrip(".").lower() == lb["DNSName"].rstrip(".").lower()
     assert target["HostedZoneId"] == lb["CanonicalHostedZoneNameID"]
+
+
+@contextmanager
+def lb_traffic(aws: Endpoint, connections: int = 2) -> Iterator[Any]:
+    """Requests through the load balancer's local address (127.0.0.N only) from ``connections``
+    keep-alive clients while the block runs: the rollout tests' "0 failed requests". Yields the
+    phase (bench/rollout_bench.py's Phase: latencies, non_2xx, socket_errors, summary())."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from rollout_bench import Load, Phase, lb_url
+
+    load = Load(lb_url(aws.url, SPEC["webfleet_lb_name"]), "/", connections)
+    phase, stop = Phase(), threading.Event()
+    runner = threading.Thread(target=load.run, args=(phase, stop), daemon=True)
+    runner.start()
+    try:
+        yield phase
+    finally:
+        stop.set()
+        runner.join(30)

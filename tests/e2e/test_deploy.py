@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fleet import SPEC, Endpoint
+from fleet import SPEC, Endpoint, lb_traffic
 from test_site import Fleet, docker, needs_docker
 
 CAPACITY_TAG = "webfleet:deploy-added-capacity"
@@ -100,8 +100,12 @@ def test_deploy_items_4_5_6_keep_serving_and_put_instances_back(aws: Endpoint, f
     assert fleet.marker(only) == "v1" and fleet.in_service() == [only]
 
     # item 6: the only instance. One more for the rollout, never an empty load balancer, then back to 1
-    with lb_watch(fleet) as in_lb:
+    # ... and under traffic through the load balancer's local address, not one request fails
+    with lb_watch(fleet) as in_lb, lb_traffic(aws) as traffic:
         deployed = deploy(fleet, "stage")
+    figures = traffic.summary()
+    check(figures["requests"] > 0 and figures["non_2xx"] == 0 and figures["socket_errors"] == 0,
+          f"item 6: requests through the LB failed during the deploy: {figures}")
     check(in_lb and min(in_lb) >= 1, f"item 6: the LB had no InService instance during the deploy: {in_lb}")
     check(in_lb and max(in_lb) == 2 and "Add instances for the rollout" in deployed.output,
           "item 6: no instance added for the rollout")

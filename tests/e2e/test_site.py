@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fleet import SPEC, Endpoint, assert_spec, local_inventory, resources, run
+from fleet import SPEC, Endpoint, assert_spec, lb_traffic, local_inventory, resources, run
 from harness import free_port
 
 pytestmark = pytest.mark.e2e
@@ -202,7 +202,10 @@ def test_site_deploy_scale_teardown(aws: Endpoint, fleet: Fleet) -> None:
     (kept,) = fleet.group_instances()
 
     # the rebake path: an image of stage, a new template version, the instance replaced by a refresh
-    rebaked = fleet.play("playbooks/rebake.yml", "-e", "site_version=stage")
+    with lb_traffic(aws) as traffic:  # the instance refresh under traffic through the LB: 0 failed
+        rebaked = fleet.play("playbooks/rebake.yml", "-e", "site_version=stage")
+    figures = traffic.summary()
+    assert figures["requests"] > 0 and figures["non_2xx"] == 0 and figures["socket_errors"] == 0, figures
     assert rebaked.changed > 0
     newest = max(fleet.baked_images(), key=lambda i: i["CreationDate"])
     assert len(fleet.baked_images()) == 2
