@@ -48,10 +48,12 @@ def group(aws: Endpoint) -> dict[str, Any]:
 
 
 def resize(aws: Endpoint, fleet: Fleet, desired: int, max_size: int | None = None) -> list[str]:
-    """Set the group's desired capacity (and max size); wait until that many serve, InService in the LB."""
+    """Set the group's desired capacity and minimum (and max size); wait until that many serve,
+    InService in the LB. The minimum too: the endpoint evaluates cpu-low on the idle instances'
+    real CPU, and its scale-in would take a desired-only instance away again."""
     args = {"MaxSize": max_size} if max_size is not None else {}
     aws.client("autoscaling").update_auto_scaling_group(
-        AutoScalingGroupName=SPEC["webfleet_asg_name"], DesiredCapacity=desired, **args)
+        AutoScalingGroupName=SPEC["webfleet_asg_name"], DesiredCapacity=desired, MinSize=desired, **args)
     return wait_until(f"{desired} instance(s) InService in the group and the LB", lambda: (
         (ids := fleet.group_instances()) and len(ids) == desired and fleet.in_service() == ids and ids))
 

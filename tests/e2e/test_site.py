@@ -175,8 +175,11 @@ def test_site_deploy_scale_teardown(aws: Endpoint, fleet: Fleet) -> None:
     rerun = fleet.play("site.yml")
     assert rerun.changed == 0 and rerun.failed == 0, rerun.recap
 
-    # a second instance, then a rollout whose first instance fails: it stops there, both keep v1
-    aws.client("autoscaling").set_desired_capacity(AutoScalingGroupName=SPEC["webfleet_asg_name"], DesiredCapacity=2)
+    # a second instance, then a rollout whose first instance fails: it stops there, both keep v1.
+    # The minimum goes up with it, as a user would do: the endpoint evaluates cpu-low on the idle
+    # instances' real CPU and its scale-in would take a desired-only second instance away again.
+    aws.client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=SPEC["webfleet_asg_name"],
+                                                        MinSize=2, DesiredCapacity=2)
     two = fleet.group_instances()
     assert len(two) == 2
     for instance_id in two:  # no git on either: the site role cannot fetch
@@ -198,7 +201,8 @@ def test_site_deploy_scale_teardown(aws: Endpoint, fleet: Fleet) -> None:
     assert fleet.in_service() == two
     again = fleet.play("playbooks/deploy.yml", "-e", "site_version=stage")
     assert again.changed == 0, again.recap
-    aws.client("autoscaling").set_desired_capacity(AutoScalingGroupName=SPEC["webfleet_asg_name"], DesiredCapacity=1)
+    aws.client("autoscaling").update_auto_scaling_group(AutoScalingGroupName=SPEC["webfleet_asg_name"],
+                                                        MinSize=1, DesiredCapacity=1)
     (kept,) = fleet.group_instances()
 
     # the rebake path: an image of stage, a new template version, the instance replaced by a refresh
