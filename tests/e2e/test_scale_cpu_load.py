@@ -18,11 +18,13 @@ The check itself is the one users run.
 from __future__ import annotations
 
 import json
+import mailbox
 import os
 import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,6 +80,25 @@ def fast_aws(tmp_path: Path) -> Iterator[Endpoint]:
     proc.wait(30)
 
 
+def lab_mail(aws: Endpoint) -> list[tuple[str, str]]:
+    """(subject, body) of every message in the endpoint's Maildir (GET /moto-api/webfleet/lab)."""
+    with urllib.request.urlopen(f"{aws.url}/moto-api/webfleet/lab", timeout=10) as resp:
+        maildir = json.load(resp)["mail"]["maildir"]
+    found = []
+    for message in mailbox.Maildir(maildir, create=False):
+        part = message.get_payload(decode=True) or b""
+        found.append((str(message["Subject"]), part.decode(errors="replace")))
+    return found
+
+
+def follow_confirmation(aws: Endpoint) -> None:
+    """What the lab's user does with the first mail: open its link (the subscription is pending until then)."""
+    (body,) = [b for s, b in lab_mail(aws) if s == "AWS Notification - Subscription Confirmation"]
+    (link,) = re.findall(r"http://127\.0\.0\.1:\d+/moto-api/webfleet/sns/confirm\?\S+", body)
+    with urllib.request.urlopen(link, timeout=10) as resp:
+        assert resp.status == 200
+
+
 def test_cpu_load_scales_out_and_back_in(fast_aws: Endpoint, tmp_path: Path) -> None:
     aws = fast_aws
     ec2 = aws.client("ec2")
@@ -91,6 +112,7 @@ def test_cpu_load_scales_out_and_back_in(fast_aws: Endpoint, tmp_path: Path) -> 
     infra = run(aws, tmp_path, "playbooks/infra.yml", *thresholds, inventory=inventory)
     assert infra.rc == 0, infra.output[-6000:]
     built = time.monotonic()
+    follow_confirmation(aws)
 
     check = run(aws, tmp_path, "playbooks/scale_check.yml", "-e", "webfleet_scale_check_method=cpu_load",
                 *thresholds, inventory=inventory)
@@ -111,4 +133,7 @@ def test_cpu_load_scales_out_and_back_in(fast_aws: Endpoint, tmp_path: Path) -> 
     causes = [a["Cause"] for a in activities]
     assert any("alarm cpu-high in state ALARM" in c for c in causes), causes
     assert any("alarm cpu-low in state ALARM" in c for c in causes), causes
+    # the notification the lab's user waits for: the launch notice, in the mailbox
+    subjects = [subject for subject, _ in lab_mail(aws)]
+    assert f'Auto Scaling: launch for group "{SPEC["webfleet_asg_name"]}"' in subjects, subjects
     print(f"infra {built - started:.0f} s, scale check {time.monotonic() - built:.0f} s, {summary}")
