@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -159,13 +160,15 @@ def assert_refused(res: dict[str, Any], param: str, words: str, by_ansible: bool
     """A task failed on bad input without changing anything; its message names ``param`` in full
     (``parameter 'PARAM'``, and the result's ``parameter``) and says the problem: ``words``, a
     distinctive phrase of the message (a bare word such as "name" or "type" would match almost any).
-    ``by_ansible``: Ansible's own argument checks (choices, types) refused it, worded their own way
-    (``value of PARAM must be one of``, ``argument 'PARAM'``)."""
+    ``by_ansible``: Ansible's own argument checks (choices, types, the module's declared
+    required_if/required_one_of rules) refused it, worded their own way (``value of PARAM must be
+    one of``, ``argument 'PARAM'``, ``... are missing: PARAM``)."""
     assert res.get("failed") is True and not res.get("changed"), res
     assert len(words) >= 8 or not words.isalpha(), f"{words!r} is too loose to say what the problem is"
     msg = res.get("msg", "")
     if by_ansible:
-        named = f"value of {param} must be one of" in msg or f"argument '{param}'" in msg
+        named = (f"value of {param} must be one of" in msg or f"argument '{param}'" in msg
+                 or re.search(rf"(missing|required): ([\w.]+, )*{re.escape(param)}\b", msg) is not None)
     else:
         named = f"parameter '{param}'" in msg and res.get("parameter") == param
     assert named and words in msg, res

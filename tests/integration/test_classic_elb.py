@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import module_task
+from harness import assert_refused, module_task
 
 NAME = "nginx-lb"
 MOD = "webfleet.aws.classic_elb"
@@ -320,11 +320,7 @@ def bad_input_results(local_aws: Any, tmp_path_factory: pytest.TempPathFactory) 
     ("case", "param", "words"), [(c[0], c[2], c[3]) for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
 )
 def test_bad_input(bad_input_results: dict[str, Any], case: str, param: str, words: str) -> None:
-    res = bad_input_results["results"][case]
-    assert res.get("failed") is True, res
-    assert f"parameter '{param}'" in res["msg"], res["msg"]
-    assert words in res["msg"], res["msg"]
-    assert res.get("parameter") == param
+    assert_refused(bad_input_results["results"][case], param, words)
 
 
 def test_bad_input_leaves_nothing(bad_input_results: dict[str, Any]) -> None:
