@@ -11,6 +11,8 @@ import hashlib
 import re
 from typing import Any, Iterable, Mapping
 
+from ansible_collections.webfleet.aws.plugins.module_utils.core import ParamError
+
 AMI_RE = re.compile(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$")
 
 
@@ -99,6 +101,16 @@ def instance_type_problem(value: str | None) -> str | None:
     if value is not None and not INSTANCE_TYPE_RE.match(value):
         return f"'{value}' is not an instance type; use a name such as t3.micro or m5.large"
     return None
+
+
+def check_image_and_type(params: Mapping[str, Any]) -> None:
+    """The image id and instance type both launch templates and configurations need (ParamError)."""
+    image_id = params["image_id"]
+    if not AMI_RE.match(image_id):
+        raise ParamError("image_id", f"'{image_id}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
+    problem = instance_type_problem(params["instance_type"])
+    if problem:
+        raise ParamError("instance_type", problem)
 
 
 def block_device_problem(mappings: Iterable[Mapping[str, Any]] | None) -> tuple[str, str] | None:

@@ -151,10 +151,9 @@ from typing import Any
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, snake
 from ansible_collections.webfleet.aws.plugins.module_utils.instance_options import (
-    AMI_RE,
     block_device_problem,
+    check_image_and_type,
     instance_argument_spec,
-    instance_type_problem,
 )
 from ansible_collections.webfleet.aws.plugins.module_utils.launch_configs import (
     LC_PREFIX_RE,
@@ -214,11 +213,7 @@ class LaunchConfigs(AWSResource):
             raise ParamError("name_prefix", "must be 1-200 letters, digits or _+=,.@- characters")
         if p["state"] == "absent":
             return
-        if not AMI_RE.match(p["image_id"]):
-            raise ParamError("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
-        problem = instance_type_problem(p["instance_type"])
-        if problem:
-            raise ParamError("instance_type", problem)
+        check_image_and_type(p)
         hops = p["metadata_options"]["http_put_response_hop_limit"]
         if hops is not None and not 1 <= hops <= 64:
             raise ParamError("metadata_options.http_put_response_hop_limit", f"must be 1 to 64, got {hops}")

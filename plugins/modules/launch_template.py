@@ -186,11 +186,10 @@ from typing import Any
 from ansible_collections.webfleet.aws.plugins.module_utils.clients import paginate
 from ansible_collections.webfleet.aws.plugins.module_utils.core import AWSModule, ParamError, describe_or_none, snake
 from ansible_collections.webfleet.aws.plugins.module_utils.instance_options import (
-    AMI_RE,
     SG_RE,
     block_device_problem,
+    check_image_and_type,
     instance_argument_spec,
-    instance_type_problem,
 )
 from ansible_collections.webfleet.aws.plugins.module_utils.launch_templates import (
     LT_NAME_RE,
@@ -270,11 +269,7 @@ class LaunchTemplate(AWSResource):
             raise ParamError("name", "must be 3-128 characters: letters, digits and ( ) . - / _")
         if p["state"] == "absent":
             return
-        if not AMI_RE.match(p["image_id"]):
-            raise ParamError("image_id", f"'{p['image_id']}' is not an AMI id; use ami- followed by 8 or 17 hex digits")
-        problem = instance_type_problem(p["instance_type"])
-        if problem:
-            raise ParamError("instance_type", problem)
+        check_image_and_type(p)
         for sg in p["security_group_ids"] or ():
             if not SG_RE.match(sg):
                 raise ParamError("security_group_ids", f"'{sg}' is not a security group id; use sg-... ids")
