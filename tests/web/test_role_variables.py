@@ -69,6 +69,11 @@ EXTRA = {
         ("vhost_acme_challenge_root", "acme", "must be an absolute path without spaces"),
     ],
 }
+# The vhost role's cases run with the site role's variables in the play (vhost_root's default comes
+# from them), except this one: vhost alone, no vhost_root either.
+NO_SITE = object()
+SITE_CONTEXT = {"site_root_parent": "/usr/share/nginx/html", "site_name": "site"}
+ALONE = [("vhost", "check:vhost_root", NO_SITE, "is empty: its default, the site role's site_root_parent/site_name, is not in the play")]
 
 
 def spec_cases() -> list[tuple[str, str, Any, str]]:
@@ -86,7 +91,7 @@ def spec_cases() -> list[tuple[str, str, Any, str]]:
 
 
 CASES = [(r, f"spec:{n}", v, p) for r, n, v, p in spec_cases()] + [
-    (role, f"check:{name}", value, phrase) for role, entries in EXTRA.items() for name, value, phrase in entries]
+    (role, f"check:{name}", value, phrase) for role, entries in EXTRA.items() for name, value, phrase in entries] + ALONE
 
 
 # a looped check reports "One or more items failed": the failed items' own messages say which
@@ -94,10 +99,16 @@ FAILED_MESSAGE = ("(ansible_failed_result.msg | default('')) ~ ' | ' ~ (ansible_
                   " | selectattr('failed', 'defined') | selectattr('failed') | map(attribute='msg') | join(' | '))")
 
 
+def case_vars(role: str, variable: str, value: Any) -> dict[str, Any]:
+    if value is NO_SITE:
+        return {}
+    return {**(SITE_CONTEXT if role == "vhost" else {}), variable: value}
+
+
 def case_block(index: int, role: str, variable: str, value: Any) -> dict[str, Any]:
     return {"name": f"case {index}", "block": [
         {"name": f"role {role} with a bad {variable}", "ansible.builtin.include_role": {"name": f"webfleet.aws.{role}"},
-         "vars": {variable: value}},
+         "vars": case_vars(role, variable, value)},
         {"name": "it did not fail", "ansible.builtin.set_fact": {
             "th_messages": f"{{{{ th_messages | combine({{'{index}': 'NOT REFUSED'}}) }}}}"}},
     ], "rescue": [{"name": "record the message", "ansible.builtin.set_fact": {
