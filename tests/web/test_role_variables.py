@@ -73,7 +73,8 @@ EXTRA = {
 # from them), except this one: vhost alone, no vhost_root either.
 NO_SITE = object()
 SITE_CONTEXT = {"site_root_parent": "/usr/share/nginx/html", "site_name": "site"}
-ALONE = [("vhost", "check:vhost_root", NO_SITE, "is empty: its default, the site role's site_root_parent/site_name, is not in the play")]
+ALONE = [("vhost", "check:vhost_root", NO_SITE,
+          "is empty: its default, the site role's site_root_parent/site_name, is not in the play")]
 
 
 def spec_cases() -> list[tuple[str, str, Any, str]]:
@@ -91,7 +92,8 @@ def spec_cases() -> list[tuple[str, str, Any, str]]:
 
 
 CASES = [(r, f"spec:{n}", v, p) for r, n, v, p in spec_cases()] + [
-    (role, f"check:{name}", value, phrase) for role, entries in EXTRA.items() for name, value, phrase in entries] + ALONE
+    (role, f"check:{name}", value, phrase) for role, entries in EXTRA.items() for name, value, phrase in entries
+] + ALONE
 
 
 # a looped check reports "One or more items failed": the failed items' own messages say which
