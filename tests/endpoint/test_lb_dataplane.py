@@ -216,3 +216,44 @@ def test_idle_timeout_closes_a_quiet_client_connection(lab: Endpoint, nginx_imag
     with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
         get(url, conn=conn)  # the LB closed it
     conn.close()
+
+
+def test_scale_in_takes_the_instance_out_of_the_lb_and_drains_before_terminating(lab: Endpoint,
+                                                                                 nginx_image: str) -> None:
+    """Auto Scaling deregisters the instance it scales in and waits for connection draining: the
+    downloads in flight on both instances finish, and not one request fails meanwhile."""
+    ec2, elb, asg = lab.client("ec2"), lab.client("elb"), lab.client("autoscaling")
+    image_id = lab.register_image("ec2-nginx-ami")
+    ec2.create_tags(Resources=[image_id], Tags=[{"Key": IMAGE_TAG, "Value": nginx_image}])
+    elb.create_load_balancer(LoadBalancerName=LB, AvailabilityZones=ZONES, Listeners=[
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80}])
+    elb.configure_health_check(LoadBalancerName=LB, HealthCheck=HEALTH_CHECK)
+    elb.modify_load_balancer_attributes(LoadBalancerName=LB, LoadBalancerAttributes={
+        "ConnectionDraining": {"Enabled": True, "Timeout": 300}})  # 30 s at the lab's 10x
+    ec2.create_launch_template(LaunchTemplateName="web-lt", LaunchTemplateData={
+        "ImageId": image_id, "InstanceType": "t3.micro"})
+    asg.create_auto_scaling_group(AutoScalingGroupName="web-asg", MinSize=2, MaxSize=2, DesiredCapacity=2,
+                                  LaunchTemplate={"LaunchTemplateName": "web-lt", "Version": "$Latest"},
+                                  AvailabilityZones=ZONES, LoadBalancerNames=[LB])
+    url = wait_in_service(lab, 2, deadline=30)["url"]
+    downloads = [slow_download(url) for _ in range(2)]
+    assert len({host for _, host in downloads}) == 2, "one download on each instance"
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        while not stop.is_set():
+            status = get(url)[0]
+            if status != 200:
+                failures.append(str(status))
+
+    loader = threading.Thread(target=load, daemon=True)
+    loader.start()
+    asg.update_auto_scaling_group(AutoScalingGroupName="web-asg", MinSize=1, DesiredCapacity=1)
+    for thread, _ in downloads:
+        thread.join(20)
+    stop.set()
+    loader.join(10)
+    assert [t.result for t, _ in downloads] == [1048576, 1048576]  # type: ignore[attr-defined]
+    assert failures == [], f"{len(failures)} requests failed during the scale-in: {Counter(failures)}"
+    assert len(wait_in_service(lab, 1)["in_service"]) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -443,15 +444,27 @@ def test_enable_and_disable_metrics_collection(aws: Endpoint) -> None:
 
 # --- 6. Instance refresh --------------------------------------------------------------------
 
-def refresh_until_done(aws: Endpoint, refresh_id: str, calls: int = 10) -> list[dict[str, Any]]:
-    seen = []
-    for _ in range(calls):
+def refresh_until_done(aws: Endpoint, refresh_id: str, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """Every answer of DescribeInstanceRefreshes (which moves the refresh on) until it ends."""
+    seen, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
         (refresh,) = aws.client("autoscaling").describe_instance_refreshes(
             AutoScalingGroupName="web-asg", InstanceRefreshIds=[refresh_id])["InstanceRefreshes"]
         seen.append(refresh)
         if refresh["Status"] not in ("Pending", "InProgress", "Cancelling"):
             break
+        time.sleep(0.1)
     return seen
+
+
+def new_template_version(aws: Endpoint) -> str:
+    """Version 2 of web-lt, on another image; that image's id."""
+    ec2 = aws.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"], Filters=[
+        {"Name": "name", "Values": ["al2023-ami-2023*arm64"]}])["Images"][0]["ImageId"]
+    ec2.create_launch_template_version(LaunchTemplateName="web-lt", SourceVersion="1",
+                                       LaunchTemplateData={"ImageId": image, "InstanceType": "t3.small"})
+    return image
 
 
 def test_instance_refresh_replaces_instances_from_new_template_version(aws: Endpoint) -> None:
@@ -459,12 +472,9 @@ def test_instance_refresh_replaces_instances_from_new_template_version(aws: Endp
     make_group(aws, desired=2, lb="web-lb")
     ec2, asg = aws.client("ec2"), aws.client("autoscaling")
     old = {i["InstanceId"] for i in group(aws)["Instances"]}
-    new_image = ec2.describe_images(Owners=["amazon"], Filters=[
-        {"Name": "name", "Values": ["al2023-ami-2023*arm64"]}])["Images"][0]["ImageId"]
-    ec2.create_launch_template_version(LaunchTemplateName="web-lt", SourceVersion="1",
-                                       LaunchTemplateData={"ImageId": new_image, "InstanceType": "t3.small"})
-    refresh_id = asg.start_instance_refresh(AutoScalingGroupName="web-asg",
-                                            Preferences={"MinHealthyPercentage": 50})["InstanceRefreshId"]
+    new_image = new_template_version(aws)
+    refresh_id = asg.start_instance_refresh(AutoScalingGroupName="web-asg", Preferences={
+        "MinHealthyPercentage": 50, "InstanceWarmup": 0})["InstanceRefreshId"]
     with pytest.raises(ClientError) as exc:
         asg.start_instance_refresh(AutoScalingGroupName="web-asg")
     assert error_of(exc) == (400, "InstanceRefreshInProgress")
@@ -484,6 +494,48 @@ def test_instance_refresh_replaces_instances_from_new_template_version(aws: Endp
     assert {h["InstanceId"] for h in health} == new
     # a finished refresh no longer blocks the next one
     asg.start_instance_refresh(AutoScalingGroupName="web-asg")
+
+
+def refresh_look(aws: Endpoint, refresh_id: str) -> tuple[str, set[str]]:
+    """The refresh's status (after one more look) and the group's instances."""
+    (refresh,) = aws.client("autoscaling").describe_instance_refreshes(
+        AutoScalingGroupName="web-asg", InstanceRefreshIds=[refresh_id])["InstanceRefreshes"]
+    return refresh["Status"], {i["InstanceId"] for i in group(aws)["Instances"]}
+
+
+def test_instance_refresh_ends_old_instances_once_new_are_healthy_and_warm(aws: Endpoint) -> None:
+    """The replacement launches first; the old instance stays, in the LB, while the new one is not
+    InService in the LB (health check type ELB; these instances have no container, so never) and
+    during the warm-up once it is healthy (type EC2: running)."""
+    make_clb(aws, "web-lb")
+    make_group(aws, lb="web-lb", HealthCheckType="ELB", HealthCheckGracePeriod=5)
+    asg, elb = aws.client("autoscaling"), aws.client("elb")
+    (first,) = {i["InstanceId"] for i in group(aws)["Instances"]}
+    new_template_version(aws)
+    refresh_id = asg.start_instance_refresh(AutoScalingGroupName="web-asg", Preferences={
+        "MinHealthyPercentage": 100, "InstanceWarmup": 0})["InstanceRefreshId"]
+    for _ in range(20):  # 2 s: the new instance never passes the LB's check
+        status, ids = refresh_look(aws, refresh_id)
+        time.sleep(0.1)
+    assert status == "InProgress" and first in ids and len(ids) == 2, (status, ids)
+    registered = elb.describe_load_balancers(LoadBalancerNames=["web-lb"])["LoadBalancerDescriptions"][0]["Instances"]
+    assert first in {i["InstanceId"] for i in registered}
+
+    # health check type EC2: healthy when running; a 2 s warm-up, then the old one goes
+    asg.update_auto_scaling_group(AutoScalingGroupName="web-asg", HealthCheckType="EC2")
+    asg.cancel_instance_refresh(AutoScalingGroupName="web-asg")
+    assert refresh_until_done(aws, refresh_id)[-1]["Status"] == "Cancelled"
+    assert {i["InstanceId"] for i in group(aws)["Instances"]} == {first}, "a cancel keeps the old instance"
+    refresh_id = asg.start_instance_refresh(AutoScalingGroupName="web-asg", Preferences={
+        "MinHealthyPercentage": 100, "InstanceWarmup": 2})["InstanceRefreshId"]
+    started = time.monotonic()
+    while (look := refresh_look(aws, refresh_id))[0] == "Pending" or len(look[1]) < 2:
+        time.sleep(0.05)
+    assert first in look[1]
+    seen = refresh_until_done(aws, refresh_id)
+    assert seen[-1]["Status"] == "Successful" and time.monotonic() - started >= 2, seen[-1]
+    (last,) = {i["InstanceId"] for i in group(aws)["Instances"]}
+    assert last != first
 
 
 def test_cancel_instance_refresh(aws: Endpoint) -> None:
@@ -865,7 +917,7 @@ def test_instances_report_the_version_they_were_launched_from(aws: Endpoint) -> 
 
     # SkipMatching: only the instance on version 1 is replaced
     refresh_id = asg.start_instance_refresh(AutoScalingGroupName="web-asg", Preferences={
-        "SkipMatching": True, "MinHealthyPercentage": 0})["InstanceRefreshId"]
+        "SkipMatching": True, "MinHealthyPercentage": 0, "InstanceWarmup": 0})["InstanceRefreshId"]
     seen = refresh_until_done(aws, refresh_id)
     assert seen[-1]["Status"] == "Successful"
     assert sorted(i["LaunchTemplate"]["Version"] for i in group(aws)["Instances"]) == ["2", "2"]

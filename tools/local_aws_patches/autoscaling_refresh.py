@@ -1,15 +1,21 @@
 """Auto Scaling instance refresh: Start/Describe/CancelInstanceRefresh (moto 5.2.5: HTTP 500).
 
 A refresh replaces the group's instances with ones launched from its current launch template
-version or launch configuration (or from DesiredConfiguration, which becomes the group's). It moves
-on one batch per DescribeInstanceRefreshes call, the batch sized by MinHealthyPercentage as AWS
-does: Pending -> InProgress -> Successful; CancelInstanceRefresh: Cancelling -> Cancelled.
+version or launch configuration (or from DesiredConfiguration, which becomes the group's), a batch
+at a time, the batch sized by MinHealthyPercentage as AWS does: Pending -> InProgress -> Successful;
+CancelInstanceRefresh: Cancelling -> Cancelled. Each batch launches its replacements first; the old
+instances are terminated (deregistered and drained: autoscaling_traffic.py) only once the new ones
+are healthy -- running, and with health check type ELB InService in every load balancer of the
+group -- and their instance warm-up has passed (InstanceWarmup, else the group's grace period; lab
+time, see clock.py). The refresh moves on when DescribeInstanceRefreshes is called.
 """
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
+from . import clock
 from ._registry import Add, Behaviour
 from ._util import backend_state, error_class
 
@@ -48,48 +54,104 @@ def matches_config(group: Any, state: Any) -> bool:
 
 
 def advance(backend: Any, refresh: dict[str, Any]) -> None:
-    """One step of a refresh: replace the next batch of instances, or finish."""
-    if refresh["Status"] == "Cancelling":
-        refresh.update(Status="Cancelled", StatusReason="Instance refresh cancelled by user request.",
-                       EndTime=utcnow())
-        return
-    if refresh["Status"] not in ("Pending", "InProgress"):
+    """One look at a refresh: finish the batch under way once its new instances are warm, start the
+    next one, or finish."""
+    if refresh["Status"] not in ACTIVE:
         return
     group = backend.autoscaling_groups.get(refresh["AutoScalingGroupName"])
     if group is None:
         refresh.update(Status="Failed", StatusReason="The Auto Scaling group was deleted.", EndTime=utcnow())
         return
+    batch = refresh["_in_flight"]
+    if batch is not None and refresh["Status"] == "Cancelling":
+        drop_new(backend, group, refresh, batch)  # the old instances of the batch under way stay
+    elif batch is not None:
+        if not batch_ready(backend, group, refresh, batch):
+            return
+        finish_batch(backend, group, refresh, batch)
+    if refresh["Status"] == "Cancelling":
+        refresh.update(Status="Cancelled", StatusReason="Instance refresh cancelled by user request.",
+                       EndTime=utcnow())
+        return
     refresh["Status"] = "InProgress"
     pending: list[str] = refresh["_pending"]
-    if pending:
+    if pending and refresh["_started_batches"]:
         batch_ids = pending[:refresh["_batch"]]
         del pending[:refresh["_batch"]]
-        replace_batch(backend, group, refresh, batch_ids)
-    total = refresh["_total"]
-    done = total - len(pending)
-    refresh["PercentageComplete"] = 100 if total == 0 else int(100 * done / total)
-    refresh["InstancesToUpdate"] = len(pending)
-    if not pending and refresh["_started_batches"]:
+        refresh["_in_flight"] = start_batch(group, batch_ids)
+    elif not pending and refresh["_started_batches"]:
         refresh.update(Status="Successful", EndTime=utcnow(), PercentageComplete=100, InstancesToUpdate=0)
     refresh["_started_batches"] = True
 
 
-def replace_batch(backend: Any, group: Any, refresh: dict[str, Any], batch_ids: list[str]) -> None:
-    """Launch as many new instances as the batch has, then terminate the batch; log both as activities."""
-    from moto.autoscaling.models import Activity
-
-    old = [s for s in group.instance_states if s.instance.id in batch_ids]
+def start_batch(group: Any, batch_ids: list[str]) -> dict[str, Any]:
+    """Launch as many new instances as the batch has (the old ones keep serving meanwhile)."""
+    old = [s.instance.id for s in group.instance_states if s.instance.id in batch_ids]
     before = {s.instance.id for s in group.instance_states}
     group.replace_autoscaling_group_instances(len(old), group.get_propagated_tags())
-    launched = [s.instance.id for s in group.instance_states if s.instance.id not in before]
+    new = [s.instance.id for s in group.instance_states if s.instance.id not in before]
+    return {"old": old, "new": new, "healthy_at": None}
+
+
+def batch_ready(backend: Any, group: Any, refresh: dict[str, Any], batch: dict[str, Any]) -> bool:
+    """The batch's new instances have been healthy for the instance warm-up."""
+    if not all(healthy(backend, group, i) for i in batch["new"]):
+        batch["healthy_at"] = None
+        return False
+    if batch["healthy_at"] is None:
+        batch["healthy_at"] = time.monotonic()
+    return time.monotonic() - batch["healthy_at"] >= clock.real_seconds(refresh["_warmup"])
+
+
+def healthy(backend: Any, group: Any, instance_id: str) -> bool:
+    """Running; with health check type ELB, InService in each of the group's load balancers."""
+    from .elb_dataplane import instance_states
+
+    state = next((s for s in group.instance_states if s.instance.id == instance_id), None)
+    if state is None or state.instance.state != "running":
+        return False
+    if group.health_check_type != "ELB":
+        return True
+    for name in group.load_balancer_names:
+        states = instance_states(backend.account_id, backend.region_name, name)
+        if states is not None and states.get(instance_id, {}).get("State") != "InService":
+            return False
+    return True
+
+
+def drop_new(backend: Any, group: Any, refresh: dict[str, Any], batch: dict[str, Any]) -> None:
+    """A cancelled refresh: the batch's replacements go, its old instances keep serving."""
+    from .autoscaling_traffic import group_terminating
+
+    new = [s for s in group.instance_states if s.instance.id in batch["new"]]
+    if new:
+        with group_terminating():
+            backend.ec2_backend.terminate_instances([s.instance.id for s in new])
+        group.instance_states = [s for s in group.instance_states if s not in new]
+    backend.update_attached_elbs(group.name)
+    refresh["_in_flight"] = None
+
+
+def finish_batch(backend: Any, group: Any, refresh: dict[str, Any], batch: dict[str, Any]) -> None:
+    """Terminate the batch's old instances (out of their LBs first); log both sides as activities."""
+    from moto.autoscaling.models import Activity
+
+    from .autoscaling_traffic import group_terminating
+
+    old = [s for s in group.instance_states if s.instance.id in batch["old"]]
     if old:
-        backend.ec2_backend.terminate_instances([s.instance.id for s in old])
+        with group_terminating():
+            backend.ec2_backend.terminate_instances([s.instance.id for s in old])
         group.instance_states = [s for s in group.instance_states if s not in old]
     backend.update_attached_elbs(group.name)
+    refresh["_in_flight"] = None
+    done = refresh["_total"] - len(refresh["_pending"])
+    refresh["PercentageComplete"] = 100 if refresh["_total"] == 0 else int(100 * done / refresh["_total"])
+    refresh["InstancesToUpdate"] = len(refresh["_pending"])
     cause = (f"At {utcnow().isoformat()}Z an instance was replaced by instance refresh "
              f"{refresh['InstanceRefreshId']}.")
     log = backend_state(backend, "activities", list)
-    for instance_id in launched:
+    for instance_id in batch["new"]:
         log.append(Activity(f"Launching a new EC2 instance: {instance_id}", cause, group, status_code="Successful"))
     for state in old:
         log.append(Activity(f"Terminating EC2 instance: {state.instance.id}", cause, group,
@@ -134,6 +196,8 @@ def start_instance_refresh(self: Any) -> Any:
     batch = max(1, math.floor(len(group.instance_states) * (100 - min_healthy) / 100))
     refresh = new_refresh(group, states, strategy, {"MinHealthyPercentage": min_healthy, **preferences}, desired,
                           batch)
+    warmup = preferences.get("InstanceWarmup")
+    refresh["_warmup"] = float(group.health_check_grace_period or 0) if warmup is None else float(warmup)
     refreshes(backend).append(refresh)
     return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
 
@@ -158,6 +222,7 @@ def new_refresh(group: Any, states: list[Any], strategy: str, preferences: dict[
         "_total": len(states),
         "_batch": batch,
         "_started_batches": False,
+        "_in_flight": None,  # the batch under way: its old and new instance ids, when the new became healthy
     }
 
 
@@ -194,8 +259,8 @@ BEHAVIOURS: list[Behaviour] = [
         f"{API}, StartInstanceRefresh: Preferences (MinHealthyPercentage, SkipMatching), DesiredConfiguration; "
         "InstanceRefreshInProgress"),
     Add(RESPONSE, describe_instance_refreshes,
-        "Auto Scaling User Guide, \"Instance refresh\": Pending -> InProgress -> Successful, one batch per "
-        "DescribeInstanceRefreshes"),
+        "Auto Scaling User Guide, \"Instance refresh\": Pending -> InProgress -> Successful; a batch's old "
+        "instances end once the new ones are healthy and warm"),
     Add(RESPONSE, cancel_instance_refresh,
         f"{API}, CancelInstanceRefresh: Cancelling -> Cancelled; ActiveInstanceRefreshNotFound"),
 ]

@@ -1,11 +1,20 @@
 """Auto Scaling traffic sources (Attach/Describe/DetachTrafficSources; moto 5.2.5: HTTP 500), mapped
-onto the group's classic LB names (type "elb") and target group ARNs (type "elbv2"); and
-DetachLoadBalancers deregisters the group's instances only from the LBs being detached."""
+onto the group's classic LB names (type "elb") and target group ARNs (type "elbv2");
+DetachLoadBalancers deregisters the group's instances only from the LBs being detached; and an
+instance Auto Scaling terminates (scale-in, TerminateInstanceInAutoScalingGroup, instance refresh)
+leaves its load balancers first, after connection draining (moto terminated it while the LB still
+routed to it). An instance terminated through EC2 is not drained, as on AWS.
+"""
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ._registry import Add, Behaviour, Wrap
+
+_terminating = threading.local()  # depth of Auto Scaling calls under way in this thread that terminate
 
 RESPONSE = "moto.autoscaling.responses:AutoScalingResponse"
 API = "Auto Scaling API Reference"
@@ -80,10 +89,61 @@ def detach_load_balancers(_original: Any, self: Any, group_name: str, load_balan
     group.load_balancer_names = [x for x in group.load_balancer_names if x not in load_balancer_names]
 
 
+@contextmanager
+def group_terminating() -> Iterator[None]:
+    """Terminations in this block are Auto Scaling's (they drain first)."""
+    depth = getattr(_terminating, "depth", 0)
+    _terminating.depth = depth + 1
+    try:
+        yield
+    finally:
+        _terminating.depth = depth
+
+
+def set_desired_capacity(original: Any, self: Any, new_capacity: int | None) -> None:
+    with group_terminating():
+        original(self, new_capacity)
+
+
+def terminate_instance(original: Any, self: Any, instance_id: str, should_decrement: bool) -> Any:
+    with group_terminating():
+        return original(self, instance_id, should_decrement)
+
+
+def terminate_instances(original: Any, self: Any, instance_ids: list[str]) -> Any:
+    if getattr(_terminating, "depth", 0):
+        leave_load_balancers(self, instance_ids)
+    return original(self, instance_ids)
+
+
+def leave_load_balancers(ec2: Any, instance_ids: list[str]) -> None:
+    """Deregister the instances from every classic LB of their region that has them, then wait
+    until the data plane routes nothing new to them and their requests in flight are done."""
+    from moto.elb.models import elb_backends
+
+    from .elb_dataplane import withdraw
+
+    elb = elb_backends[ec2.account_id][ec2.region_name]
+    left: set[str] = set()
+    for lb in list(elb.load_balancers.values()):
+        mine = set(instance_ids) & set(lb.instance_ids)
+        if mine:
+            elb.deregister_instances(lb.name, mine, from_autoscaling=True)
+            left |= mine
+    withdraw(left)
+
+
 BEHAVIOURS: list[Behaviour] = [
     Add(RESPONSE, attach_traffic_sources, f"{API}, AttachTrafficSources: types elb and elbv2"),
     Add(RESPONSE, detach_traffic_sources, f"{API}, DetachTrafficSources: types elb and elbv2"),
     Add(RESPONSE, describe_traffic_sources, f"{API}, DescribeTrafficSources: TrafficSourceType filter"),
     Wrap("moto.autoscaling.models:AutoScalingBackend", "detach_load_balancers", detach_load_balancers,
          f"{API}, DetachLoadBalancers: instances leave only the detached load balancers"),
+    Wrap("moto.autoscaling.models:FakeAutoScalingGroup", "set_desired_capacity", set_desired_capacity,
+         "Auto Scaling User Guide, \"Use Elastic Load Balancing\": scale-in deregisters, drains, then terminates"),
+    Wrap("moto.autoscaling.models:AutoScalingBackend", "terminate_instance", terminate_instance,
+         f"{API}, TerminateInstanceInAutoScalingGroup: the instance is deregistered and drained first"),
+    Wrap("moto.ec2.models:EC2Backend", "terminate_instances", terminate_instances,
+         "Auto Scaling User Guide, \"Connection draining\": Auto Scaling waits for in-flight requests before "
+         "terminating"),
 ]

@@ -189,6 +189,7 @@ class DataPlane:
         self.stopping: Optional[asyncio.Event] = None
         self.published: dict[str, Any] = {}
         self.ready = threading.Event()
+        self.syncing: Optional[asyncio.Lock] = None  # one reconcile at a time (the loop's and withdraw's)
 
     def run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -196,10 +197,12 @@ class DataPlane:
 
     async def main(self) -> None:
         self.stopping = asyncio.Event()
+        self.syncing = asyncio.Lock()
         self.ready.set()
         while not self.stopping.is_set():
             try:
-                await self.reconcile(snapshot())
+                async with self.syncing:
+                    await self.reconcile(snapshot())
             except (RuntimeError, KeyError, AttributeError) as exc:  # moto changed under us: next round
                 log.debug("load balancers: reconcile: %r", exc)
             self.publish()
@@ -312,6 +315,18 @@ class DataPlane:
             self.route(state)
             await asyncio.sleep(clock.real_seconds(config.health.interval))
 
+    async def withdraw(self, instance_ids: set[str]) -> None:
+        """Read moto now (the instances were just deregistered: no new request goes to them), then
+        wait until their in-flight requests are done, at most the longest draining timeout."""
+        assert self.syncing is not None
+        async with self.syncing:
+            await self.reconcile(snapshot())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max((s.balancer.draining_timeout for s in self.lbs.values()), default=0.0)
+        while loop.time() < deadline and any(
+                conn.busy for s in self.lbs.values() for i in instance_ids for conn in s.balancer.conns.get(i, ())):
+            await asyncio.sleep(0.05)
+
     def publish(self) -> None:
         self.published = {state.config.key[2]: describe(state) for state in self.lbs.values()}
 
@@ -365,6 +380,21 @@ def stop() -> None:
     if plane.stopping is not None:
         plane.loop.call_soon_threadsafe(plane.stopping.set)
     plane.thread.join(5)
+
+
+def withdraw(instance_ids: set[str]) -> None:
+    """From any thread but the data plane's: after moto deregistered ``instance_ids`` from their LBs,
+    return once the LBs route nothing new to them and their in-flight requests are done (connection
+    draining: at most its timeout)."""
+    plane = _plane
+    if plane is None or not instance_ids or threading.current_thread() is plane.thread or plane.syncing is None:
+        return
+    future = asyncio.run_coroutine_threadsafe(plane.withdraw(instance_ids), plane.loop)
+    longest = max((s.balancer.draining_timeout for s in list(plane.lbs.values())), default=0.0)
+    try:
+        future.result(timeout=longest + 10)
+    except Exception as exc:  # a stopping data plane: nothing routes any more anyway
+        log.debug("load balancers: withdraw %s: %r", sorted(instance_ids), exc)
 
 
 def info() -> dict[str, Any]:
