@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fleet import SPEC, Endpoint, assert_spec, local_inventory, resources, run
+from fleet import SPEC, Endpoint, assert_spec, lb_traffic, local_inventory, resources, run
 from harness import free_port
 
 pytestmark = pytest.mark.e2e
@@ -205,12 +205,14 @@ def test_site_deploy_scale_teardown(aws: Endpoint, fleet: Fleet) -> None:
                                                         MinSize=1, DesiredCapacity=1)
     (kept,) = fleet.group_instances()
 
-    # the rebake path: an image of stage, a new template version, the instance replaced by a refresh
-    # (not yet under traffic: the instance refresh ends the old instance once the new one is
-    # running and warmed up (EC2 health checks, 30 s), before the LB's 10 x 30 s health checks pass;
-    # a run under traffic got 105,523 of 532,422 requests answered 503 - issue 11 item 6)
-    rebaked = fleet.play("playbooks/rebake.yml", "-e", "site_version=stage")
+    # the rebake path: an image of stage, a new template version, the instance replaced by a refresh,
+    # under traffic through the LB: the refresh ends the old instance only after the new one's
+    # warm-up (the LB's health checks), and out of the LB first (issue 11 item 6)
+    with lb_traffic(aws) as traffic:
+        rebaked = fleet.play("playbooks/rebake.yml", "-e", "site_version=stage")
     assert rebaked.changed > 0
+    figures = traffic.summary()
+    assert figures["requests"] > 0 and figures["non_2xx"] == 0 and figures["socket_errors"] == 0, figures
     newest = max(fleet.baked_images(), key=lambda i: i["CreationDate"])
     assert len(fleet.baked_images()) == 2
     assert {t["Key"]: t["Value"] for t in newest["Tags"]}["webfleet:site-commit"] == manifest["commits"]["v2"]
