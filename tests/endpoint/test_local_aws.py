@@ -519,7 +519,7 @@ def test_instance_refresh_ends_old_instances_once_new_are_healthy_and_warm(aws: 
         time.sleep(0.1)
     assert status == "InProgress" and first in ids and len(ids) == 2, (status, ids)
     registered = elb.describe_load_balancers(LoadBalancerNames=["web-lb"])["LoadBalancerDescriptions"][0]["Instances"]
-    assert first in {i["InstanceId"] for i in registered}
+    assert {i["InstanceId"] for i in registered} == ids, "both in the LB: the new one to pass its health checks"
 
     # health check type EC2: healthy when running; a 2 s warm-up, then the old one goes
     asg.update_auto_scaling_group(AutoScalingGroupName="web-asg", HealthCheckType="EC2")

@@ -78,17 +78,19 @@ def advance(backend: Any, refresh: dict[str, Any]) -> None:
     if pending and refresh["_started_batches"]:
         batch_ids = pending[:refresh["_batch"]]
         del pending[:refresh["_batch"]]
-        refresh["_in_flight"] = start_batch(group, batch_ids)
+        refresh["_in_flight"] = start_batch(backend, group, batch_ids)
     elif not pending and refresh["_started_batches"]:
         refresh.update(Status="Successful", EndTime=utcnow(), PercentageComplete=100, InstancesToUpdate=0)
     refresh["_started_batches"] = True
 
 
-def start_batch(group: Any, batch_ids: list[str]) -> dict[str, Any]:
-    """Launch as many new instances as the batch has (the old ones keep serving meanwhile)."""
+def start_batch(backend: Any, group: Any, batch_ids: list[str]) -> dict[str, Any]:
+    """Launch as many new instances as the batch has, registered with the group's LBs (the old ones
+    keep serving meanwhile)."""
     old = [s.instance.id for s in group.instance_states if s.instance.id in batch_ids]
     before = {s.instance.id for s in group.instance_states}
     group.replace_autoscaling_group_instances(len(old), group.get_propagated_tags())
+    backend.update_attached_elbs(group.name)
     new = [s.instance.id for s in group.instance_states if s.instance.id not in before]
     return {"old": old, "new": new, "healthy_at": None}
 
