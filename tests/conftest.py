@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import skip_guard
-from harness import ROOT, AnsibleRunner, Endpoint, free_port, spawn
+from harness import ROOT, AnsibleRunner, Endpoint, free_port, serve_endpoint, spawn
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -53,14 +53,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("local_aws") / "endpoint.log"
+    run_dir = tmp_path_factory.mktemp("local_aws")
     # its state (the mailbox, <state>/mail/<port>) stays with the test run, not in ~/.cache/webfleet
-    proc = spawn([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
-                  f"http://127.0.0.1:{port}/moto-api/", log, env={"WEBFLEET_STATE_DIR": str(log.parent)})
-    yield Endpoint(f"http://127.0.0.1:{port}")
-    proc.terminate()
-    proc.wait(10)
+    with serve_endpoint(run_dir, state_dir=run_dir) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

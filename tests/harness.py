@@ -1,6 +1,8 @@
 """Test harness shared by the suites: the local AWS endpoint and fault proxy as real
-processes, and a runner that sends tasks through ansible-playbook. The fixtures that use
-them are in tests/conftest.py; tests import from here (`from harness import AnsibleRunner`).
+processes (`serve_endpoint` starts the endpoint for every fixture that needs one of its own),
+the instances' test Docker image, and a runner that sends tasks through ansible-playbook. The
+fixtures that use them are in the conftest.py files; tests import from here
+(`from harness import AnsibleRunner`).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +26,51 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+BASE_IMAGE = "webfleet/debian12:latest"  # tools/images.sh builds it; the test images need no network
+INSTANCE_IMAGE = "webfleet/local-aws-test-instance:latest"
+# the test instances: python3's http.server on port 80 serving /srv/www/index.html, leaving on
+# SIGRTMIN+3 (the stop signal) as systemd does
+INSTANCE_FILES = {
+    "Dockerfile": f"""\
+FROM {BASE_IMAGE}
+RUN mkdir -p /srv/www && echo '<h1>webfleet test instance</h1>' > /srv/www/index.html
+COPY serve.py /srv/serve.py
+CMD ["python3", "/srv/serve.py"]
+""",
+    "serve.py": """\
+import functools, http.server, signal, sys
+signal.signal(signal.SIGRTMIN + 3, lambda *_: sys.exit(0))  # the stop signal, as systemd leaves on it
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="/srv/www")
+http.server.ThreadingHTTPServer(("", 80), handler).serve_forever()
+""",
+}
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def build_image(tag: str, files: dict[str, str]) -> str:
+    """Build (or reuse from Docker's cache) the image ``tag`` from ``files`` (name -> text, a
+    Dockerfile among them); its tag. Raises when the build fails."""
+    with tempfile.TemporaryDirectory() as context:
+        for name, text in files.items():
+            (Path(context) / name).write_text(text)
+        proc = docker("build", "-q", "-t", tag, context, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"docker build {tag}: {proc.stderr[-2000:]}")
+    return tag
+
+
+def build_instance_image() -> str:
+    """The Docker image of the test instances (an AMI tagged webfleet:docker-image with it runs it)."""
+    return build_image(INSTANCE_IMAGE, INSTANCE_FILES)
 
 
 def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -46,9 +89,9 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
 
 
 def spawn(args: list[str], ready_url: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    fh = open(log, "wb")
-    proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            env={**os.environ, **env} if env else None)
+    with open(log, "wb") as fh:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **env} if env else None)
     _wait_http(ready_url, proc)
     return proc
 
@@ -104,6 +147,28 @@ class Endpoint:
     def security_group(self, name: str = "aws-ec2-secure") -> str:
         return self.client("ec2").create_security_group(
             GroupName=name, Description="web", VpcId=self.default_vpc_id())["GroupId"]
+
+
+@contextmanager
+def serve_endpoint(log_dir: Path, *, speed: float | None = None, state_dir: Path | None = None,
+                   stop_timeout: float = 10) -> Iterator[Endpoint]:
+    """A local AWS endpoint process (`tools/local_aws.py serve`) on a free port, its output in
+    ``log_dir``/endpoint.log; its lab clock ``speed`` times faster (WEBFLEET_LAB_SPEED) and its
+    state (the mailbox, <state>/mail/<port>) in ``state_dir`` when given, else as this process's
+    environment says. Stopped on leaving (on SIGTERM it removes its instance containers itself)."""
+    port = free_port()
+    env = {}
+    if speed is not None:
+        env["WEBFLEET_LAB_SPEED"] = str(speed)
+    if state_dir is not None:
+        env["WEBFLEET_STATE_DIR"] = str(state_dir)
+    proc = spawn([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
+                 f"http://127.0.0.1:{port}/moto-api/", log_dir / "endpoint.log", env=env)
+    try:
+        yield Endpoint(f"http://127.0.0.1:{port}")
+    finally:
+        proc.terminate()
+        proc.wait(stop_timeout)
 
 
 class AnsibleRunner:

@@ -10,11 +10,8 @@ records X-Forwarded-For, -Proto and -Port.
 """
 from __future__ import annotations
 
-import subprocess
-import tempfile
-from pathlib import Path
+from harness import BASE_IMAGE, build_image
 
-BASE_IMAGE = "webfleet/debian12:latest"
 NGINX_IMAGE = "webfleet/local-aws-test-nginx:latest"
 ACCESS_LOG = "/var/log/nginx/access.log"
 DOCKERFILE = f"""\
@@ -48,11 +45,4 @@ server {
 
 def build_nginx_image() -> str:
     """Build (or reuse from Docker's cache) the image; its tag. Raises when the build fails."""
-    with tempfile.TemporaryDirectory() as context:
-        (Path(context) / "Dockerfile").write_text(DOCKERFILE)
-        (Path(context) / "site.conf").write_text(SITE)
-        proc = subprocess.run(["docker", "build", "-q", "-t", NGINX_IMAGE, context],
-                              capture_output=True, text=True, timeout=600, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"docker build {NGINX_IMAGE}: {proc.stderr[-2000:]}")
-    return NGINX_IMAGE
+    return build_image(NGINX_IMAGE, {"Dockerfile": DOCKERFILE, "site.conf": SITE})

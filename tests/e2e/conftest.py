@@ -5,22 +5,16 @@ the load balancer 300 s after it registers, as on AWS; at 10x that is 30 s, and 
 scaling warm-up and the draining timeout shrink alike (tools/local_aws_patches/clock.py)."""
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
-from harness import ROOT, Endpoint, free_port, spawn
+from harness import Endpoint, serve_endpoint
 
-E2E_SPEED = "10"
+E2E_SPEED = 10
 
 
 @pytest.fixture(scope="session")
 def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("local_aws_e2e") / "endpoint.log"
-    proc = spawn([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
-                 f"http://127.0.0.1:{port}/moto-api/", log,
-                 env={"WEBFLEET_STATE_DIR": str(log.parent), "WEBFLEET_LAB_SPEED": E2E_SPEED})
-    yield Endpoint(f"http://127.0.0.1:{port}")
-    proc.terminate()
-    proc.wait(10)
+    run_dir = tmp_path_factory.mktemp("local_aws_e2e")
+    with serve_endpoint(run_dir, speed=E2E_SPEED, state_dir=run_dir) as endpoint:
+        yield endpoint

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from harness import Endpoint
 from play_recap import host_recap, parse_recap
 
 ROOT = Path(__file__).resolve().parents[2]
-Endpoint = Any  # tests/conftest.py's Endpoint (the `aws` fixture): url, env, client(service)
 
 SPEC_FILE = ROOT / "roles" / "settings" / "defaults" / "main.yml"
 

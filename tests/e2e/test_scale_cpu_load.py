@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import json
 import mailbox
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -30,54 +27,20 @@ from pathlib import Path
 
 import pytest
 from fleet import SPEC, local_inventory, run
-from harness import ROOT, Endpoint, free_port, spawn
+from harness import BASE_IMAGE, INSTANCE_IMAGE, Endpoint, build_instance_image, docker, serve_endpoint
 
 pytestmark = pytest.mark.e2e
 
 SPEED = 10
-BASE_IMAGE = "webfleet/debian12:latest"
-IMAGE = "webfleet/local-aws-test-instance:latest"  # the same as tests/endpoint's (docker build caches it)
-DOCKERFILE = f"""\
-FROM {BASE_IMAGE}
-RUN mkdir -p /srv/www && echo '<h1>webfleet test instance</h1>' > /srv/www/index.html
-COPY serve.py /srv/serve.py
-CMD ["python3", "/srv/serve.py"]
-"""
-SERVER = """\
-import functools, http.server, signal, sys
-signal.signal(signal.SIGRTMIN + 3, lambda *_: sys.exit(0))  # the stop signal, as systemd leaves on it
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="/srv/www")
-http.server.ThreadingHTTPServer(("", 80), handler).serve_forever()
-"""
-
-
-def docker(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @pytest.fixture
 def fast_aws(tmp_path: Path) -> Iterator[Endpoint]:
     """An endpoint of its own whose lab clock runs SPEED times faster; its containers go with it."""
     assert docker("image", "inspect", BASE_IMAGE).returncode == 0, f"{BASE_IMAGE} is missing (tools/images.sh)"
-    (tmp_path / "image").mkdir()
-    (tmp_path / "image" / "Dockerfile").write_text(DOCKERFILE)
-    (tmp_path / "image" / "serve.py").write_text(SERVER)
-    built = docker("build", "-q", "-t", IMAGE, str(tmp_path / "image"))
-    assert built.returncode == 0, built.stderr
-    port = free_port()
-    env_before = os.environ.get("WEBFLEET_LAB_SPEED")
-    os.environ["WEBFLEET_LAB_SPEED"] = str(SPEED)
-    try:
-        proc = spawn([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
-                     f"http://127.0.0.1:{port}/moto-api/", tmp_path / "endpoint.log")
-    finally:
-        if env_before is None:
-            os.environ.pop("WEBFLEET_LAB_SPEED")
-        else:
-            os.environ["WEBFLEET_LAB_SPEED"] = env_before
-    yield Endpoint(f"http://127.0.0.1:{port}")
-    proc.terminate()
-    proc.wait(30)
+    build_instance_image()
+    with serve_endpoint(tmp_path, speed=SPEED, stop_timeout=30) as endpoint:
+        yield endpoint
 
 
 def lab_mail(aws: Endpoint) -> list[tuple[str, str]]:
@@ -103,7 +66,7 @@ def test_cpu_load_scales_out_and_back_in(fast_aws: Endpoint, tmp_path: Path) -> 
     aws = fast_aws
     ec2 = aws.client("ec2")
     image_id = aws.register_image(f"{SPEC['webfleet_ami_name']}-cpuload")
-    ec2.create_tags(Resources=[image_id], Tags=[{"Key": "webfleet:docker-image", "Value": IMAGE},
+    ec2.create_tags(Resources=[image_id], Tags=[{"Key": "webfleet:docker-image", "Value": INSTANCE_IMAGE},
                                                 {"Key": "webfleet:fingerprint", "Value": "cpuload"}])
     inventory = local_inventory(aws, tmp_path)
     thresholds = ["-e", "webfleet_cpu_high_threshold=1", "-e", "webfleet_cpu_low_threshold=0.5",

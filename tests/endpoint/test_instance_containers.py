@@ -3,8 +3,9 @@ containers, and classic ELB health checks run against them (tools/local_aws_patc
 elb_health.py).
 
 Every test talks to the real endpoint process with boto3 and looks at Docker itself. The instance
-image is built once per session FROM webfleet/debian12 (no network): python3's http.server on port 80
-serving /srv/www/index.html, leaving on SIGRTMIN+3 (the stop signal) as systemd does. Skipped when
+image (harness.build_instance_image) is built once per session FROM webfleet/debian12 (no network):
+python3's http.server on port 80 serving /srv/www/index.html, leaving on SIGRTMIN+3 (the stop signal)
+as systemd does. Skipped when
 Docker does not answer (the test command's --skips-allowed makes that skip fail the run). Each test
 here fails on plain moto: the test command checks that with `pytest --unpatched`.
 """
@@ -25,32 +26,14 @@ from urllib.parse import urlparse
 
 import pytest
 from botocore.exceptions import ClientError
-from harness import ROOT
+from harness import BASE_IMAGE, INSTANCE_IMAGE, ROOT, build_instance_image, docker
 
 if TYPE_CHECKING:
     from harness import Endpoint
 
-BASE_IMAGE = "webfleet/debian12:latest"
-TEST_IMAGE = "webfleet/local-aws-test-instance:latest"
 IMAGE_TAG = "webfleet:docker-image"
 LB_NAME = "web-lb"
 FAILED = "Instance has failed at least the UnhealthyThreshold number of health checks consecutively."
-DOCKERFILE = f"""\
-FROM {BASE_IMAGE}
-RUN mkdir -p /srv/www && echo '<h1>webfleet test instance</h1>' > /srv/www/index.html
-COPY serve.py /srv/serve.py
-CMD ["python3", "/srv/serve.py"]
-"""
-SERVER = """\
-import functools, http.server, signal, sys
-signal.signal(signal.SIGRTMIN + 3, lambda *_: sys.exit(0))  # the stop signal, as systemd leaves on it
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory="/srv/www")
-http.server.ThreadingHTTPServer(("", 80), handler).serve_forever()
-"""
-
-
-def docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def docker_answers() -> bool:
@@ -71,16 +54,11 @@ pytestmark = [
 # --- fixtures and helpers ---------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def instance_image(tmp_path_factory: pytest.TempPathFactory) -> str:
+def instance_image() -> str:
     """The Docker image of the test instances (docker build caches it between sessions)."""
     if docker("image", "inspect", BASE_IMAGE).returncode != 0:
         pytest.skip(f"Docker image {BASE_IMAGE} is missing (tools/images.sh builds it)")
-    context = tmp_path_factory.mktemp("instance_image")
-    (context / "Dockerfile").write_text(DOCKERFILE)
-    (context / "serve.py").write_text(SERVER)
-    built = docker("build", "-q", "-t", TEST_IMAGE, str(context), timeout=300)
-    assert built.returncode == 0, built.stderr
-    return TEST_IMAGE
+    return build_instance_image()
 
 
 def endpoint_port(aws: Endpoint) -> str:
@@ -111,7 +89,7 @@ def docker_aws(aws: Endpoint, instance_image: str) -> Iterator[Endpoint]:
     remove_labelled(aws)
 
 
-def baked_image(aws: Endpoint, docker_image: str = TEST_IMAGE, name: str = "ec2-nginx-ami") -> str:
+def baked_image(aws: Endpoint, docker_image: str = INSTANCE_IMAGE, name: str = "ec2-nginx-ami") -> str:
     """An AMI registered the way bake_ami.yml registers one: tagged with its Docker image."""
     image_id = aws.register_image(name)
     aws.client("ec2").create_tags(Resources=[image_id], Tags=[{"Key": IMAGE_TAG, "Value": docker_image}])
@@ -186,7 +164,7 @@ def test_instances_of_a_baked_image_run_as_containers(docker_aws: Endpoint) -> N
     for instance_id in ids:
         container = containers[f"webfleet-{instance_id}"]
         assert container["State"]["Running"]
-        assert container["Config"]["Image"] == TEST_IMAGE
+        assert container["Config"]["Image"] == INSTANCE_IMAGE
         assert container["Config"]["Labels"]["webfleet.instance-id"] == instance_id
         assert container["Config"]["Hostname"] == described[instance_id]["PrivateDnsName"].split(".")[0]
         assert container["HostConfig"]["CgroupnsMode"] == "host"

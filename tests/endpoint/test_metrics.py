@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from harness import ROOT, Endpoint, free_port, spawn
+from harness import Endpoint, docker, serve_endpoint
 from test_instance_containers import (
     IMAGE_TAG,
     baked_image,
-    docker,
     docker_answers,
     instance_image,  # noqa: F401 (the session fixture that builds the instances' Docker image)
     remove_labelled,
@@ -39,21 +37,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 @pytest.fixture(scope="module")
 def fast_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     """An endpoint of its own whose lab clock runs 60 times faster."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("metrics_endpoint") / "endpoint.log"
-    saved = os.environ.get("WEBFLEET_LAB_SPEED")
-    os.environ["WEBFLEET_LAB_SPEED"] = str(SPEED)
-    try:
-        proc = spawn([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
-                     f"http://127.0.0.1:{port}/moto-api/", log)
-    finally:
-        if saved is None:
-            os.environ.pop("WEBFLEET_LAB_SPEED")
-        else:
-            os.environ["WEBFLEET_LAB_SPEED"] = saved
-    yield Endpoint(f"http://127.0.0.1:{port}")
-    proc.terminate()
-    proc.wait(10)
+    with serve_endpoint(tmp_path_factory.mktemp("metrics_endpoint"), speed=SPEED) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

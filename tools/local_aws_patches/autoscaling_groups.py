@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ._registry import Behaviour, Wrap
+from ._util import AUTOSCALING_ERRORS, aws_error
 
 API = "Auto Scaling API Reference"
 
 
 def resource_in_use(message: str) -> Exception:
-    from moto.autoscaling.exceptions import AutoscalingClientError
-
-    return AutoscalingClientError("ResourceInUse", message)
+    return aws_error("ResourceInUse", message, AUTOSCALING_ERRORS)
 
 
 def delete_auto_scaling_group(original: Any, self: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._registry import Add, Behaviour
+from ._util import validation_error
 
 # The group metrics AWS collects (Auto Scaling API reference, EnableMetricsCollection).
 GROUP_METRICS = [
@@ -23,28 +24,25 @@ API = "Auto Scaling API Reference"
 
 def target(self: Any) -> tuple[Any, list[str]]:
     """The request's group and metrics (all of them when none are named), both checked."""
-    from moto.autoscaling.exceptions import ValidationError
-
     name = self._get_param("AutoScalingGroupName")
     group = self.autoscaling_backend.autoscaling_groups.get(name)
     if group is None:
-        raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
+        raise validation_error(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
     metrics = self._get_param("Metrics", []) or GROUP_METRICS
     unknown = [m for m in metrics if m not in GROUP_METRICS]
     if unknown:
-        raise ValidationError(f"Unknown metric: {unknown[0]}")
+        raise validation_error(f"Unknown metric: {unknown[0]}")
     return group, metrics
 
 
 def enable_metrics_collection(self: Any) -> Any:
     """AWS: the named metrics are added to those already enabled (moto replaced the list, and an
     empty Metrics enabled nothing instead of everything); Granularity must be "1Minute"."""
-    from moto.autoscaling.exceptions import ValidationError
     from moto.core.responses import EmptyResult
 
     group, metrics = target(self)
     if self._get_param("Granularity") != "1Minute":
-        raise ValidationError("Valid granularity is: 1Minute")
+        raise validation_error("Valid granularity is: 1Minute")
     group.metrics = [m for m in GROUP_METRICS if m in set(group.metrics) | set(metrics)]
     return EmptyResult()
 

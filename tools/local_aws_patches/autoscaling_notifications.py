@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ._registry import Add, Behaviour, Wrap
-from ._util import backend_state
+from ._util import backend_state, validation_error
 
 RESPONSE = "moto.autoscaling.responses:AutoScalingResponse"
 API = "Auto Scaling API Reference"
@@ -64,30 +64,27 @@ def notify(group: Any, event: str, instance: Any | None, description: str, only_
 
 
 def existing_group(self: Any) -> str:
-    from moto.autoscaling.exceptions import ValidationError
-
     name = self._get_param("AutoScalingGroupName")
     if name not in self.autoscaling_backend.autoscaling_groups:
-        raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
+        raise validation_error(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
     return str(name)
 
 
 def put_notification_configuration(self: Any) -> Any:
     """AWS: a group holds one configuration per topic; a second Put for the same topic replaces its types."""
-    from moto.autoscaling.exceptions import ValidationError
     from moto.core.responses import EmptyResult
 
     group = existing_group(self)
     topic = self._get_param("TopicARN") or ""
     types = self._get_param("NotificationTypes", [])
     if not topic.startswith("arn:") or ":sns:" not in topic:
-        raise ValidationError(f"Invalid SNS topic ARN: {topic}")
+        raise validation_error(f"Invalid SNS topic ARN: {topic}")
     if not types:
-        raise ValidationError("NotificationTypes must contain at least one notification type")
+        raise validation_error("NotificationTypes must contain at least one notification type")
     unknown = [t for t in types if t not in NOTIFICATION_TYPES]
     if unknown:
-        raise ValidationError(f"Notification type {unknown[0]} is not valid. Valid types: "
-                              f"{', '.join(NOTIFICATION_TYPES)}")
+        raise validation_error(f"Notification type {unknown[0]} is not valid. Valid types: "
+                               f"{', '.join(NOTIFICATION_TYPES)}")
     configurations(self.autoscaling_backend).setdefault(group, {})[topic] = sorted(set(types))
     # AWS sends a test notification to the topic when the configuration is made.
     notify(self.autoscaling_backend.autoscaling_groups[group], "autoscaling:TEST_NOTIFICATION", None,

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import scaling_holds
 from ._registry import Behaviour, Replace, Wrap
-from ._util import backend_state
+from ._util import backend_state, validation_error
 from .cloudwatch import AlarmChange, on_alarm_action
 
 SCALING_POLICY_ARN_MARK = ":scalingPolicy:"
@@ -22,12 +22,6 @@ def utcnow() -> Any:
     from moto.core.utils import utcnow as moto_utcnow
 
     return moto_utcnow()
-
-
-def validation_error(message: str) -> Exception:
-    from moto.autoscaling.exceptions import ValidationError
-
-    return ValidationError(message)
 
 
 def policy_key(group: str, name: str) -> str:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ._registry import Add, Behaviour, Replace, Wrap
+from ._util import EC2_ERRORS, aws_error
 
 # AWS: AMI names are 3-128 characters of letters, digits, ( ) [ ] space . / - ' @ _
 AMI_NAME_RE = re.compile(r"[A-Za-z0-9()\[\] ./\-'@_]{3,128}")
@@ -17,24 +18,19 @@ TEMPLATES_RESPONSE = "moto.ec2.responses.launch_templates:LaunchTemplates"
 API = "EC2 API Reference"
 
 
-def ec2_error(code: str, message: str) -> Exception:
-    from moto.ec2.exceptions import EC2ClientError
-
-    return EC2ClientError(code, message)
-
-
 def create_image(original: Any, self: Any, instance_id: str, name: str, description: str,
                  tag_specifications: list[dict[str, Any]]) -> Any:
     """AWS: CreateImage tags the new snapshots with the `snapshot` TagSpecification (moto 5.2.5
     raised NotImplementedError -> HTTP 500); an AMI name already used by one of the account's
     images is refused (InvalidAMIName.Duplicate), a malformed one too (InvalidAMIName.Malformed)."""
     if not name or not AMI_NAME_RE.fullmatch(name):
-        raise ec2_error("InvalidAMIName.Malformed",
+        raise aws_error("InvalidAMIName.Malformed",
                         f"AMI names must be between 3 and 128 characters long, and may contain letters, "
-                        f"numbers, '(', ')', '.', '-', '/' and '_': {name!r}")
+                        f"numbers, '(', ')', '.', '-', '/' and '_': {name!r}", EC2_ERRORS)
     for image in self.amis.values():
         if image.name == name and image.owner_id == self.account_id:
-            raise ec2_error("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {image.id}")
+            raise aws_error("InvalidAMIName.Duplicate", f"AMI name {name} is already in use by AMI {image.id}",
+                            EC2_ERRORS)
     snapshot_specs = [s for s in tag_specifications if s.get("ResourceType") == "snapshot"]
     other_specs = [s for s in tag_specifications if s.get("ResourceType") != "snapshot"]
     ami = original(self, instance_id, name, description, other_specs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._registry import Behaviour, Wrap
+from ._util import EC2_ERRORS, aws_error
 
 BACKEND = "moto.ec2.models:EC2Backend"
 RESPONSE = "moto.ec2.responses.security_groups:SecurityGroups"
@@ -47,10 +48,8 @@ def user_of(backend: Any, group_id: str) -> str | None:
 
 def create_security_group(original: Any, self: Any, name: str, description: str,
                           vpc_id: str | None = None, *args: Any, **kwargs: Any) -> Any:
-    from moto.ec2.exceptions import EC2ClientError
-
     if vpc_id and vpc_id not in self.vpcs:
-        raise EC2ClientError("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist")
+        raise aws_error("InvalidVpcID.NotFound", f"The vpc ID '{vpc_id}' does not exist", EC2_ERRORS)
     return original(self, name, description, vpc_id, *args, **kwargs)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._registry import Behaviour, Replace, Wrap
-from ._util import error_class
+from ._util import ELB_ERRORS, aws_error
 
 # AWS's Route 53 hosted zone ids of Classic/Application load balancers per region
 # (AWS General Reference, "Elastic Load Balancing endpoints and quotas").
@@ -38,16 +38,6 @@ DESYNC_KEY = "elb.http.desyncmitigationmode"
 BACKEND = "moto.elb.models:ELBBackend"
 RESPONSE = "moto.elb.responses:ELBResponse"
 API = "ELB API Reference (2012-06-01)"
-
-
-def elb_error(code: str, message: str) -> Exception:
-    from moto.elb.exceptions import ELBClientError
-
-    return ELBClientError(code, message)
-
-
-def invalid_configuration(message: str) -> Exception:
-    return error_class("InvalidConfigurationRequest", "moto.elb.exceptions:ELBClientError")(message)
 
 
 def get_load_balancer(original: Any, self: Any, name: str) -> Any:
@@ -115,7 +105,8 @@ def check_create_references(backend: Any, zones: list[str], subnets: list[str] |
     for group_id in security_groups or []:
         group = ec2.get_security_group_from_id(group_id)
         if group is None or (vpc_id and group.vpc_id != vpc_id):
-            raise elb_error("InvalidSecurityGroup", "One or more of the specified security groups do not exist.")
+            raise aws_error("InvalidSecurityGroup", "One or more of the specified security groups do not exist.",
+                            ELB_ERRORS)
 
 
 def subnets_vpc(ec2: Any, subnets: list[str]) -> str:
@@ -127,12 +118,14 @@ def subnets_vpc(ec2: Any, subnets: list[str]) -> str:
         try:
             found.append(ec2.get_subnet(subnet_id))
         except InvalidSubnetIdError:
-            raise elb_error("SubnetNotFound", "One or more of the specified subnets do not exist.") from None
+            raise aws_error("SubnetNotFound", "One or more of the specified subnets do not exist.",
+                            ELB_ERRORS) from None
     if len({s.vpc_id for s in found}) > 1:
-        raise invalid_configuration("The subnets must all belong to the same VPC.")
+        raise aws_error("InvalidConfigurationRequest", "The subnets must all belong to the same VPC.", ELB_ERRORS)
     zones_seen = [s.availability_zone for s in found]
     if len(set(zones_seen)) < len(zones_seen):
-        raise invalid_configuration("ELB cannot be attached to multiple subnets in the same AZ.")
+        raise aws_error("InvalidConfigurationRequest", "ELB cannot be attached to multiple subnets in the same AZ.",
+                        ELB_ERRORS)
     return found[0].vpc_id
 
 
@@ -142,8 +135,8 @@ def refuse_duplicate_policy(original: Any, self: Any, load_balancer_name: str, p
     (moto appended a second policy of the same name, or ignored the call)."""
     lb = self.get_load_balancer(load_balancer_name)
     if any(p.policy_name == policy_name for p in lb.policies):
-        raise elb_error("DuplicatePolicyName",
-                        f"Policy name {policy_name} already exists for load balancer {load_balancer_name}")
+        raise aws_error("DuplicatePolicyName",
+                        f"Policy name {policy_name} already exists for load balancer {load_balancer_name}", ELB_ERRORS)
     return original(self, load_balancer_name, policy_name, *args)
 
 

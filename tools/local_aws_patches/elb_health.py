@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ._registry import Behaviour, Wrap
+from ._util import ELB_ERRORS, aws_error
 from .ec2_containers import container_address
 
 MAX_TIMEOUT = 2.0
@@ -81,7 +82,7 @@ def describe_instance_health(_original: Any, self: Any) -> Any:
     from moto.core.responses import ActionResult
     from moto.ec2.exceptions import InvalidInstanceIdError
     from moto.ec2.models import ec2_backends
-    from moto.elb.exceptions import ELBClientError, NoActiveLoadBalancerFoundError
+    from moto.elb.exceptions import NoActiveLoadBalancerFoundError
 
     lb_name = self._get_param("LoadBalancerName")
     lb = self.elb_backend.get_load_balancer(lb_name)
@@ -93,7 +94,7 @@ def describe_instance_health(_original: Any, self: Any) -> Any:
         try:
             ec2.get_instance(instance_id)
         except InvalidInstanceIdError:
-            raise ELBClientError("InvalidInstance", f"Could not find EC2 instance {instance_id}.") from None
+            raise aws_error("InvalidInstance", f"Could not find EC2 instance {instance_id}.", ELB_ERRORS) from None
     registered = list(lb.instance_ids)
     # moto's answer for the registered instances (the ones without a container keep it)
     moto_states = {s["InstanceId"]: s["State"] for s in

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._registry import Behaviour, Wrap
-from ._util import backend_state
+from ._util import AUTOSCALING_ERRORS, EC2_ERRORS, ROUTE53_ERRORS, aws_error, backend_state
 
 # response class -> (method, the EC2 API Reference action whose ClientToken it honours)
 TOKEN_ACTIONS = {
@@ -33,8 +33,6 @@ def _request_without_token(response: Any) -> list[tuple[str, Any]]:
 
 
 def with_client_token(original: Any, self: Any) -> Any:
-    from moto.ec2.exceptions import EC2ClientError
-
     token = self._get_param("ClientToken")
     if not token:
         return original(self)
@@ -44,8 +42,8 @@ def with_client_token(original: Any, self: Any) -> Any:
     if key in seen:
         first_request, answer = seen[key]
         if first_request != request:
-            raise EC2ClientError("IdempotentParameterMismatch",
-                                 f"Client token {token} was used before with other parameters")
+            raise aws_error("IdempotentParameterMismatch",
+                            f"Client token {token} was used before with other parameters", EC2_ERRORS)
         return answer
     answer = original(self)
     seen[key] = (request, answer)
@@ -53,20 +51,15 @@ def with_client_token(original: Any, self: Any) -> Any:
 
 
 def already_exists(message: str) -> Exception:
-    from moto.autoscaling.exceptions import AutoscalingClientError
-
-    return AutoscalingClientError("AlreadyExists", message)
+    return aws_error("AlreadyExists", message, AUTOSCALING_ERRORS)
 
 
 def create_hosted_zone(original: Any, self: Any) -> Any:
-    from moto.route53.exceptions import Route53ClientError
-
     reference = self._get_param("CallerReference")
     for zone in self.backend.zones.values():
         if reference and zone.caller_reference == reference:
-            raise Route53ClientError(
-                "HostedZoneAlreadyExists",
-                f"A hosted zone has already been created with the specified caller reference: {reference}")
+            raise aws_error("HostedZoneAlreadyExists", "A hosted zone has already been created with the "
+                            f"specified caller reference: {reference}", ROUTE53_ERRORS)
     return original(self)
 
 
