@@ -17,7 +17,7 @@ from typing import Any
 
 from . import clock
 from ._registry import Add, Behaviour
-from ._util import backend_state, error_class
+from ._util import aws_error, backend_state, validation_error
 
 ACTIVE = ("Pending", "InProgress", "Cancelling")
 RESPONSE = "moto.autoscaling.responses:AutoScalingResponse"
@@ -28,16 +28,6 @@ def utcnow() -> Any:
     from moto.core.utils import utcnow as moto_utcnow
 
     return moto_utcnow()
-
-
-def service_error(code: str, message: str) -> Exception:
-    return error_class(code)(message)
-
-
-def validation_error(message: str) -> Exception:
-    from moto.autoscaling.exceptions import ValidationError
-
-    return ValidationError(message)
 
 
 def refreshes(backend: Any) -> list[dict[str, Any]]:
@@ -175,7 +165,7 @@ def start_instance_refresh(self: Any) -> Any:
     # AWS: one refresh at a time per group.
     for other in refreshes(backend):
         if other["AutoScalingGroupName"] == name and other["Status"] in ACTIVE:
-            raise service_error("InstanceRefreshInProgress",
+            raise aws_error("InstanceRefreshInProgress",
                                 "An Instance Refresh is already in progress and blocks the execution of this "
                                 f"Instance Refresh. Instance refresh {other['InstanceRefreshId']} is in progress.")
     strategy = self._get_param("Strategy") or "Rolling"
@@ -252,7 +242,7 @@ def cancel_instance_refresh(self: Any) -> Any:
         if refresh["AutoScalingGroupName"] == name and refresh["Status"] in ("Pending", "InProgress"):
             refresh["Status"] = "Cancelling"
             return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
-    raise service_error("ActiveInstanceRefreshNotFound",
+    raise aws_error("ActiveInstanceRefreshNotFound",
                         f"No in progress or pending Instance Refresh found for Auto Scaling group {name}")
 
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._registry import Add, Behaviour, Wrap
+from ._util import validation_error
 
 _terminating = threading.local()  # depth of Auto Scaling calls under way in this thread that terminate
 
@@ -22,11 +23,9 @@ API = "Auto Scaling API Reference"
 
 def split(self: Any) -> tuple[str, list[str], list[str]]:
     """The request's group, its classic LB names (type elb) and target group ARNs (type elbv2)."""
-    from moto.autoscaling.exceptions import ValidationError
-
     name = self._get_param("AutoScalingGroupName")
     if name not in self.autoscaling_backend.autoscaling_groups:
-        raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
+        raise validation_error(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
     sources = self._get_param("TrafficSources", [])
     elbs, target_groups = [], []
     for source in sources:
@@ -36,7 +35,7 @@ def split(self: Any) -> tuple[str, list[str], list[str]]:
         elif kind == "elbv2":
             target_groups.append(source["Identifier"])
         else:
-            raise ValidationError(f"Traffic source type {kind} is not supported by the local endpoint")
+            raise validation_error(f"Traffic source type {kind} is not supported by the local endpoint")
     return name, elbs, target_groups
 
 
@@ -63,13 +62,12 @@ def detach_traffic_sources(self: Any) -> Any:
 
 
 def describe_traffic_sources(self: Any) -> Any:
-    from moto.autoscaling.exceptions import ValidationError
     from moto.core.responses import ActionResult
 
     name = self._get_param("AutoScalingGroupName")
     group = self.autoscaling_backend.autoscaling_groups.get(name)
     if group is None:
-        raise ValidationError(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
+        raise validation_error(f"AutoScalingGroup name not found - AutoScalingGroup {name} not found")
     kind = self._get_param("TrafficSourceType")
     rows = [{"TrafficSource": n, "Identifier": n, "Type": "elb", "State": "InService"}
             for n in group.load_balancer_names]
