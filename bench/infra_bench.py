@@ -163,7 +163,9 @@ def controller_inventory(where: Path) -> Path:
 
 def run_playbook(playbook: str, url: str, env: dict[str, str], log: Path, inventory: Path) -> tuple[float, int]:
     """Run one playbook; return (wall seconds, changed count). Fails loudly when the playbook fails."""
-    cmd = [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", f"webfleet_endpoint_url={url}"]
+    # like the peer, infra.yml hands over once the instances run (its placeholder image serves nothing)
+    cmd = [str(BIN / "ansible-playbook"), playbook, "-i", str(inventory), "-e", f"webfleet_endpoint_url={url}",
+           "-e", "webfleet_asg_wait_in_lb=false"]
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=TOP, env=env, capture_output=True, text=True, timeout=1800)
     wall = time.monotonic() - start
