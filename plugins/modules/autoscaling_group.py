@@ -73,9 +73,9 @@ options:
     choices: [EC2, ELB]
     default: EC2
   health_check_grace_period:
-    description: Seconds after launch before health checks count.
+    description: Seconds after launch before health checks count (AWS's default, 300).
     type: int
-    default: 5
+    default: 300
   default_cooldown:
     description: Seconds between scaling activities.
     type: int
@@ -241,7 +241,7 @@ ARGUMENT_SPEC: dict[str, Any] = dict(
     load_balancers=dict(type="list", elements="str"),
     target_group_arns=dict(type="list", elements="str"),
     health_check_type=dict(type="str", default="EC2", choices=["EC2", "ELB"]),
-    health_check_grace_period=dict(type="int", default=5),
+    health_check_grace_period=dict(type="int", default=300),
     default_cooldown=dict(type="int", default=300),
     termination_policies=dict(type="list", elements="str", choices=list(TERMINATION_POLICIES)),
     metrics_collection=dict(type="dict", apply_defaults=True, options=dict(

@@ -58,7 +58,7 @@ def test_lifecycle(aws: Any, ansible: Any) -> None:
     assert not r2["changed"], r2
     g = groups(aws)[0]
     assert (g["MinSize"], g["MaxSize"], g["DesiredCapacity"]) == (1, 3, 1)
-    assert g["HealthCheckType"] == "EC2" and g["HealthCheckGracePeriod"] == 5 and g["DefaultCooldown"] == 300
+    assert g["HealthCheckType"] == "EC2" and g["HealthCheckGracePeriod"] == 300 and g["DefaultCooldown"] == 300
     assert g["LoadBalancerNames"] == ["nginx-lb"]
     assert g["LaunchTemplate"]["LaunchTemplateId"] == w["lt_id"] and g["LaunchTemplate"]["Version"] == "$Latest"
     assert {t["Key"]: t["PropagateAtLaunch"] for t in g["Tags"]} == {"Name": True, "team": True}
