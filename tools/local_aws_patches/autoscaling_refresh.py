@@ -111,32 +111,31 @@ def healthy(backend: Any, group: Any, instance_id: str) -> bool:
     return True
 
 
-def drop_new(backend: Any, group: Any, refresh: dict[str, Any], batch: dict[str, Any]) -> None:
-    """A cancelled refresh: the batch's replacements go, its old instances keep serving."""
+def end_instances(backend: Any, group: Any, refresh: dict[str, Any], ids: list[str]) -> list[Any]:
+    """Terminate the group's instances ``ids`` as Auto Scaling does (out of their LBs, drained);
+    the batch under way is over. Their states, as they were."""
     from .autoscaling_traffic import group_terminating
 
-    new = [s for s in group.instance_states if s.instance.id in batch["new"]]
-    if new:
+    ending = [s for s in group.instance_states if s.instance.id in ids]
+    if ending:
         with group_terminating():
-            backend.ec2_backend.terminate_instances([s.instance.id for s in new])
-        group.instance_states = [s for s in group.instance_states if s not in new]
+            backend.ec2_backend.terminate_instances([s.instance.id for s in ending])
+        group.instance_states = [s for s in group.instance_states if s not in ending]
     backend.update_attached_elbs(group.name)
     refresh["_in_flight"] = None
+    return ending
+
+
+def drop_new(backend: Any, group: Any, refresh: dict[str, Any], batch: dict[str, Any]) -> None:
+    """A cancelled refresh: the batch's replacements go, its old instances keep serving."""
+    end_instances(backend, group, refresh, batch["new"])
 
 
 def finish_batch(backend: Any, group: Any, refresh: dict[str, Any], batch: dict[str, Any]) -> None:
     """Terminate the batch's old instances (out of their LBs first); log both sides as activities."""
     from moto.autoscaling.models import Activity
 
-    from .autoscaling_traffic import group_terminating
-
-    old = [s for s in group.instance_states if s.instance.id in batch["old"]]
-    if old:
-        with group_terminating():
-            backend.ec2_backend.terminate_instances([s.instance.id for s in old])
-        group.instance_states = [s for s in group.instance_states if s not in old]
-    backend.update_attached_elbs(group.name)
-    refresh["_in_flight"] = None
+    old = end_instances(backend, group, refresh, batch["old"])
     done = refresh["_total"] - len(refresh["_pending"])
     refresh["PercentageComplete"] = 100 if refresh["_total"] == 0 else int(100 * done / refresh["_total"])
     refresh["InstancesToUpdate"] = len(refresh["_pending"])
