@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     run_dir = tmp_path_factory.mktemp("local_aws")
     # its state (the mailbox, <state>/mail/<port>) stays with the test run, not in ~/.cache/webfleet
-    with serve_endpoint(run_dir, state_dir=run_dir) as endpoint:
+    with serve_endpoint(run_dir) as endpoint:
         yield endpoint
 
 

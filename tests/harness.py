@@ -150,18 +150,15 @@ class Endpoint:
 
 
 @contextmanager
-def serve_endpoint(log_dir: Path, *, speed: float | None = None, state_dir: Path | None = None,
-                   stop_timeout: float = 10) -> Iterator[Endpoint]:
-    """A local AWS endpoint process (`tools/local_aws.py serve`) on a free port, its output in
-    ``log_dir``/endpoint.log; its lab clock ``speed`` times faster (WEBFLEET_LAB_SPEED) and its
-    state (the mailbox, <state>/mail/<port>) in ``state_dir`` when given, else as this process's
-    environment says. Stopped on leaving (on SIGTERM it removes its instance containers itself)."""
+def serve_endpoint(log_dir: Path, *, speed: float | None = None, stop_timeout: float = 10) -> Iterator[Endpoint]:
+    """A local AWS endpoint process (`tools/local_aws.py serve`) on a free port, its lab clock
+    ``speed`` times faster (WEBFLEET_LAB_SPEED). Its log (endpoint.log) and its state (the mailbox,
+    mail/<port>) go to ``log_dir``, never to the user's state directory. Stopped on leaving (on
+    SIGTERM it removes its instance containers itself)."""
+    env = {"WEBFLEET_STATE_DIR": str(log_dir)}
     port = free_port()
-    env = {}
     if speed is not None:
         env["WEBFLEET_LAB_SPEED"] = str(speed)
-    if state_dir is not None:
-        env["WEBFLEET_STATE_DIR"] = str(state_dir)
     proc = spawn([sys.executable, str(ROOT / "tools" / "local_aws.py"), "serve", "--port", str(port)],
                  f"http://127.0.0.1:{port}/moto-api/", log_dir / "endpoint.log", env=env)
     try:

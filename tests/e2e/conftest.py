@@ -16,5 +16,5 @@ E2E_SPEED = 10
 @pytest.fixture(scope="session")
 def local_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     run_dir = tmp_path_factory.mktemp("local_aws_e2e")
-    with serve_endpoint(run_dir, speed=E2E_SPEED, state_dir=run_dir) as endpoint:
+    with serve_endpoint(run_dir, speed=E2E_SPEED) as endpoint:
         yield endpoint

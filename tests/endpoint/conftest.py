@@ -41,5 +41,5 @@ def lab_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[End
     """An endpoint whose state directory (its mailbox: <state>/mail/<port>) is the test module's own;
     yields it and that state directory."""
     state = tmp_path_factory.mktemp("state")
-    with serve_endpoint(state, state_dir=state) as endpoint:
+    with serve_endpoint(state) as endpoint:
         yield endpoint, state

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from harness import Endpoint
+from harness import Endpoint, serve_endpoint
 
 pytestmark = pytest.mark.needs_patch
 
@@ -144,3 +144,13 @@ def test_confirm_link_with_a_wrong_token_confirms_nothing(mail_endpoint: tuple[E
         urllib.request.urlopen(wrong, timeout=10)
     assert exc.value.code == 404
     assert listed_arn(aws, topic, address) == "PendingConfirmation"
+
+
+def test_an_endpoint_the_tests_start_keeps_its_mail_in_its_own_directory(tmp_path: Path) -> None:
+    """Tests never write into the user's state directory (~/.cache/webfleet): without a
+    state_dir the harness's endpoint keeps its state beside its log."""
+    with serve_endpoint(tmp_path) as aws:
+        address = "ops-own@example.com"
+        subscribe(aws, address)
+        [confirm] = mails_to(tmp_path / "mail" / aws.url.rsplit(":", 1)[1], address)
+    assert confirm["Subject"] == "AWS Notification - Subscription Confirmation"
