@@ -20,6 +20,11 @@ import urllib.request
 from typing import Any
 
 SERVICES = ("load_balancers", "dns", "metrics", "mail")
+# what the status reads from the API: (its key, service, paginated operation, the answer's list)
+LISTS = (("groups", "autoscaling", "describe_auto_scaling_groups", "AutoScalingGroups"),
+         ("alarms", "cloudwatch", "describe_alarms", "MetricAlarms"),
+         ("subscriptions", "sns", "list_subscriptions", "Subscriptions"))
+EMAIL = ("email", "email-json")
 ENDPOINT_DOWN = 3
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # the local endpoint's
 
@@ -40,7 +45,7 @@ def read_lab(endpoint: str, timeout: float = 5.0) -> dict[str, Any] | None:
 
 
 def read_aws(endpoint: str, region: str) -> dict[str, Any]:
-    """Groups and alarms, from the endpoint's API (an error is reported, not raised)."""
+    """Groups, alarms and SNS subscriptions, from the endpoint's API (an error is reported, not raised)."""
     import boto3
     from botocore.config import Config
 
@@ -50,16 +55,12 @@ def read_aws(endpoint: str, region: str) -> dict[str, Any]:
         return boto3.client(service, region_name=region, endpoint_url=endpoint, config=config, **CREDENTIALS)
 
     found: dict[str, Any] = {}
-    try:
-        groups = client("autoscaling").get_paginator("describe_auto_scaling_groups").paginate()
-        found["groups"] = [g for page in groups for g in page["AutoScalingGroups"]]
-    except Exception as exc:  # the status still shows the rest
-        found["groups_error"] = str(exc)
-    try:
-        alarms = client("cloudwatch").get_paginator("describe_alarms").paginate()
-        found["alarms"] = [a for page in alarms for a in page["MetricAlarms"]]
-    except Exception as exc:
-        found["alarms_error"] = str(exc)
+    for key, service, operation, items in LISTS:
+        try:  # the status still shows the rest
+            pages = client(service).get_paginator(operation).paginate()
+            found[key] = [item for page in pages for item in page[items]]
+        except Exception as exc:
+            found[f"{key}_error"] = str(exc)
     return found
 
 
@@ -67,6 +68,13 @@ def group_summary(group: dict[str, Any]) -> dict[str, Any]:
     in_service = [i["InstanceId"] for i in group.get("Instances", []) if i.get("LifecycleState") == "InService"]
     return {"desired": group["DesiredCapacity"], "min": group["MinSize"], "max": group["MaxSize"],
             "instances": len(group.get("Instances", [])), "in_service": sorted(in_service)}
+
+
+def subscription_summary(sub: dict[str, Any]) -> dict[str, Any]:
+    """An email subscription: AWS lists a pending one with the ARN "PendingConfirmation"."""
+    pending = sub["SubscriptionArn"] == "PendingConfirmation"
+    return {"endpoint": sub["Endpoint"], "protocol": sub["Protocol"], "topic": sub["TopicArn"].rsplit(":", 1)[-1],
+            "state": "PendingConfirmation" if pending else "Confirmed"}
 
 
 def dns_address(info: Any) -> str | None:
@@ -91,11 +99,13 @@ def build_status(endpoint: str, lab: dict[str, Any], aws: dict[str, Any]) -> dic
         "load_balancer_details": lbs,
         "groups": {g["AutoScalingGroupName"]: group_summary(g) for g in aws.get("groups", [])},
         "alarms": {a["AlarmName"]: a["StateValue"] for a in aws.get("alarms", [])},
+        "subscriptions": [subscription_summary(sub) for sub in aws.get("subscriptions", [])
+                          if sub["Protocol"] in EMAIL],
         "metrics": lab.get("metrics"),
         "mail": lab.get("mail"),
         "not_running": [name for name in SERVICES if lab.get(name) is None],
     }
-    status.update({key: aws[key] for key in ("groups_error", "alarms_error") if key in aws})
+    status.update({f"{key}_error": aws[f"{key}_error"] for key, *_ in LISTS if f"{key}_error" in aws})
     return status
 
 
@@ -132,6 +142,15 @@ def alarm_lines(status: dict[str, Any]) -> list[str]:
     return [f"alarms          {states or 'none'}"]
 
 
+def subscription_lines(status: dict[str, Any]) -> list[str]:
+    """Email subscriptions: a pending one gets no notice until its confirmation link is opened."""
+    if "subscriptions_error" in status:
+        return [f"subscriptions   unknown ({status['subscriptions_error']})"]
+    return [f"subscription    {sub['endpoint']} to {sub['topic']}: " + (
+        "PendingConfirmation (no notices until the link in its confirmation mail is opened)"
+        if sub["state"] == "PendingConfirmation" else "confirmed") for sub in status["subscriptions"]]
+
+
 def mail_lines(mail: dict[str, Any] | None) -> list[str]:
     if mail is None:
         return ["mail            not running"]
@@ -156,7 +175,7 @@ def render_text(status: dict[str, Any]) -> str:
     dns_line = "dns             " + (f"{dns}  (dig @{dns.replace(':', ' -p ')} <name>)" if dns else "not running")
     lines = [f"endpoint        {status['endpoint']}", dns_line]
     lines += lb_lines(status) + group_lines(status) + alarm_lines(status)
-    lines += [metrics_line(status["metrics"]), *mail_lines(status["mail"])]
+    lines += [metrics_line(status["metrics"]), *subscription_lines(status), *mail_lines(status["mail"])]
     return "\n".join(lines) + "\n"
 
 

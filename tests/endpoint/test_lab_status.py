@@ -53,6 +53,8 @@ def test_status_of_a_running_endpoint(lab_endpoint: tuple[Endpoint, Path]) -> No
     assert got["alarms"] == {"status-high": "ALARM"}
     assert got["mail"]["maildir"] == str(state / "mail" / aws.url.rsplit(":", 1)[1])
     assert got["mail"]["latest"][0]["to"] == "status@example.com"
+    assert {"endpoint": "status@example.com", "protocol": "email", "topic": "status-events",
+            "state": "PendingConfirmation"} in got["subscriptions"]
     with urllib.request.urlopen(aws.url + "/moto-api/webfleet/lab", timeout=10) as resp:
         lab = json.loads(resp.read())
     assert got["not_running"] == [s for s in ("load_balancers", "dns", "metrics", "mail") if s not in lab]
@@ -63,6 +65,7 @@ def test_status_of_a_running_endpoint(lab_endpoint: tuple[Endpoint, Path]) -> No
     assert f"group           status-asg  desired 2 (min 1, max 3), InService 2: {', '.join(built['ids'])}" in text
     assert "alarms          status-high ALARM" in text
     assert "to status@example.com: AWS Notification - Subscription Confirmation" in text
+    assert "subscription    status@example.com to status-events: PendingConfirmation" in text
     for service in got["not_running"]:
         assert any(line.startswith(service.replace("_", " ")) and "not running" in line for line in text.splitlines())
 

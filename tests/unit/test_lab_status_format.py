@@ -15,6 +15,7 @@ lab_status: Any = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(lab_status)
 
 ENDPOINT = "http://127.0.0.1:5000"
+TOPIC = "arn:aws:sns:us-east-1:123456789012:nginx-asg-events"
 LAB = {
     "endpoint": ENDPOINT,
     "load_balancers": {"nginx-lb": {"url": "http://127.0.0.2:80/", "address": "127.0.0.2",
@@ -34,6 +35,13 @@ AWS = {
                               {"InstanceId": "i-1", "LifecycleState": "InService"},
                               {"InstanceId": "i-3", "LifecycleState": "Terminating"}]}],
     "alarms": [{"AlarmName": "cpu-low", "StateValue": "OK"}, {"AlarmName": "cpu-high", "StateValue": "ALARM"}],
+    "subscriptions": [  # as AWS lists them: a pending one's ARN is "PendingConfirmation"
+        {"SubscriptionArn": "PendingConfirmation", "Protocol": "email", "Endpoint": "new@example.com",
+         "TopicArn": TOPIC},
+        {"SubscriptionArn": "arn:aws:sns:us-east-1:123456789012:nginx-asg-events:5f0c", "Protocol": "email",
+         "Endpoint": "ops@example.com", "TopicArn": TOPIC},
+        {"SubscriptionArn": "arn:aws:sns:us-east-1:123456789012:nginx-asg-events:9a1b", "Protocol": "sqs",
+         "Endpoint": "arn:aws:sqs:us-east-1:123456789012:q", "TopicArn": TOPIC}],
 }
 
 
@@ -45,6 +53,10 @@ def test_json_is_flat_at_the_top_with_details_below() -> None:
     assert status["groups"] == {"nginx-asg": {"desired": 2, "min": 1, "max": 3, "instances": 3,
                                               "in_service": ["i-1", "i-2"]}}
     assert status["alarms"] == {"cpu-high": "ALARM", "cpu-low": "OK"}
+    assert status["subscriptions"] == [  # email only: the lab's mailbox gets those
+        {"endpoint": "new@example.com", "protocol": "email", "topic": "nginx-asg-events",
+         "state": "PendingConfirmation"},
+        {"endpoint": "ops@example.com", "protocol": "email", "topic": "nginx-asg-events", "state": "Confirmed"}]
     assert status["not_running"] == []
     json.dumps(status)  # serialisable as it is
 
@@ -58,6 +70,9 @@ def test_text_names_every_part() -> None:
         "group           nginx-asg  desired 2 (min 1, max 3), InService 2: i-1, i-2",
         "alarms          cpu-high ALARM, cpu-low OK",
         "metrics         period 60, instances 2, speed 10.0",
+        "subscription    new@example.com to nginx-asg-events: PendingConfirmation (no notices until the link in its "
+        "confirmation mail is opened)",
+        "subscription    ops@example.com to nginx-asg-events: confirmed",
         "mail            /s/mail/5000 (4 messages; a Maildir: mutt -f /s/mail/5000)",
         " " * 16 + 'Mon, 30 Nov 2026 16:00:02 +0000  to ops@example.com: Auto Scaling: launch for group "nginx-asg"',
         " " * 16 + 'Mon, 30 Nov 2026 16:00:01 +0000  to ops@example.com: ALARM: "cpu-high" in US East (N. Virginia)',
@@ -77,9 +92,11 @@ def test_a_missing_service_is_not_running(missing: str) -> None:
 
 
 def test_api_errors_are_shown_not_raised() -> None:
-    status = lab_status.build_status(ENDPOINT, {"endpoint": ENDPOINT}, {"groups_error": "boom", "alarms_error": "bang"})
+    status = lab_status.build_status(ENDPOINT, {"endpoint": ENDPOINT}, {"groups_error": "boom", "alarms_error": "bang",
+                                                                        "subscriptions_error": "bust"})
     text = lab_status.render_text(status)
     assert "groups          unknown (boom)" in text and "alarms          unknown (bang)" in text
+    assert "subscriptions   unknown (bust)" in text
     assert status["not_running"] == ["load_balancers", "dns", "metrics", "mail"]
 
 
