@@ -92,6 +92,7 @@ def test_site_through_the_load_balancer(served: tuple[Served, str], tmp_path: Pa
     assert proc.returncode == 0, proc.stdout
     for page in PAGES:
         assert f"nginx-lb at {url}/ serves {page}" in proc.stdout
+    assert "photos" not in proc.stdout, "the pages' content was printed (it filled `up`'s output with HTML)"
 
 
 def test_a_page_that_fails_names_the_lb_and_its_url(served: tuple[Served, str], tmp_path: Path) -> None:
