@@ -2,22 +2,24 @@
 to the endpoint's responder (its address from GET /moto-api/webfleet/lab), answered from Route53
 hosted zones made through the API; then real HTTP to the address it answers.
 
-The queries go through the module's own stub client (dns_responder.query: the wire format built
-and parsed by hand, no dig here)."""
+The queries are dnspython's (a real resolver library, written apart from the responder; no dig
+here), over UDP and over TCP."""
 from __future__ import annotations
 
-import sys
 import time
 import urllib.request
 
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
 import pytest
-from harness import ROOT, Endpoint
+from harness import Endpoint
 from test_instance_containers import docker_answers
 from test_lb_dataplane import LB, lab_info, make_fleet
 
-sys.path.insert(0, str(ROOT / "tools"))
-from local_aws_patches.dns_responder import AAAA, NOERROR, NXDOMAIN, REFUSED, A, query
-
+A, AAAA = dns.rdatatype.A, dns.rdatatype.AAAA
+NOERROR, NXDOMAIN, REFUSED = dns.rcode.NOERROR, dns.rcode.NXDOMAIN, dns.rcode.REFUSED
 ZONE = "webfleet.example.com"
 ELB_ZONE_ID = "Z35SXDOTRQ7X7K"  # us-east-1's Classic Load Balancer hosted zone
 
@@ -25,6 +27,14 @@ pytestmark = [
     pytest.mark.skipif(not docker_answers(), reason="Docker does not answer (no docker client or daemon)"),
     pytest.mark.needs_patch,  # plain moto runs no DNS responder
 ]
+
+
+def query(name: str, qtype: int, port: int, tcp: bool = False) -> tuple[int, list[str]]:
+    """(rcode, the answer's addresses and CNAME targets in order), as dnspython reads the reply."""
+    ask = dns.query.tcp if tcp else dns.query.udp
+    reply = ask(dns.message.make_query(name, qtype), "127.0.0.1", port=port, timeout=5)
+    found = [rdata.to_text().rstrip(".") for rrset in reply.answer for rdata in rrset]
+    return reply.rcode(), found
 
 
 def dns_port(aws: Endpoint) -> int:

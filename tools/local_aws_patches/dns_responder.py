@@ -17,7 +17,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import socket
 import socketserver
 import struct
 import threading
@@ -247,53 +246,6 @@ def stop() -> None:
 
 def info() -> str:
     return f"{HOST}:{_servers[0].server_address[1]}" if _servers else ""
-
-
-def query(name: str, qtype: int, port: int, tcp: bool = False, timeout: float = 2.0) -> tuple[int, list[str]]:
-    """A stub client (for the tests and tools): (rcode, the answers' A/AAAA addresses and CNAMEs)."""
-    packet = struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + encode_name(name) + struct.pack("!HH", qtype, 1)
-    if tcp:
-        with socket.create_connection((HOST, port), timeout=timeout) as sock:
-            sock.sendall(struct.pack("!H", len(packet)) + packet)
-            size = struct.unpack("!H", sock.recv(2))[0]
-            reply = b""
-            while len(reply) < size:
-                reply += sock.recv(size - len(reply))
-    else:
-        reply = udp_exchange(packet, port, timeout)
-    return parse_reply(reply)
-
-
-def udp_exchange(packet: bytes, port: int, timeout: float, tries: int = 3) -> bytes:
-    """Send and wait, again on a timeout, as a stub resolver does (UDP may lose a datagram)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(timeout)
-        for attempt in range(tries):
-            sock.sendto(packet, (HOST, port))
-            try:
-                return sock.recv(4096)
-            except socket.timeout:
-                if attempt == tries - 1:
-                    raise
-    raise OSError("unreachable")
-
-
-def parse_reply(reply: bytes) -> tuple[int, list[str]]:
-    _ident, flags, _qd, ancount = struct.unpack_from("!HHHH", reply)
-    _name, offset = decode_name(reply, 12)
-    offset += 4
-    found = []
-    for _ in range(ancount):
-        _owner, offset = decode_name(reply, offset)
-        rtype, _cls, _ttl, length = struct.unpack_from("!HHIH", reply, offset)
-        offset += 10
-        data = reply[offset:offset + length]
-        if rtype in (A, AAAA):
-            found.append(str(ipaddress.ip_address(data)))
-        elif rtype == CNAME:
-            found.append(decode_name(reply, offset)[0])
-        offset += length
-    return flags & 0xF, found
 
 
 BEHAVIOURS: list[Behaviour] = [
