@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 BASE_IMAGE = "webfleet/debian12:latest"  # tools/images.sh builds it; the test images need no network
+PORT_LABEL = "webfleet.local-aws.port"  # the endpoint's label on its containers (ec2_containers.LABEL_PORT)
 INSTANCE_IMAGE = "webfleet/local-aws-test-instance:latest"
 # the test instances: python3's http.server on port 80 serving /srv/www/index.html, leaving on
 # SIGRTMIN+3 (the stop signal) as systemd does
@@ -166,6 +168,17 @@ def serve_endpoint(log_dir: Path, *, speed: float | None = None, stop_timeout: f
     finally:
         proc.terminate()
         proc.wait(stop_timeout)
+        remove_baked_images(port)
+
+
+def remove_baked_images(port: int) -> None:
+    """The Docker images baked through the endpoint on ``port`` (a committed builder keeps its
+    instance label): a test that bakes without tearing down would leave ~600 MB a run."""
+    if shutil.which("docker") is None:
+        return
+    ids = set(docker("images", "-q", "--filter", f"label={PORT_LABEL}={port}").stdout.split())
+    if ids:
+        docker("image", "rm", "-f", *sorted(ids), timeout=120)
 
 
 class AnsibleRunner:

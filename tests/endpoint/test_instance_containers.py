@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 import pytest
 from botocore.exceptions import ClientError
-from harness import BASE_IMAGE, INSTANCE_IMAGE, ROOT, build_instance_image, docker
+from harness import BASE_IMAGE, INSTANCE_IMAGE, ROOT, build_instance_image, docker, serve_endpoint
 
 if TYPE_CHECKING:
     from harness import Endpoint
@@ -302,3 +302,15 @@ def test_local_mode_network_is_made_and_its_gateway_printed() -> None:
         assert (again.returncode, again.stdout) == (0, first.stdout)  # kept, not made twice
     finally:
         docker("network", "rm", name)
+
+
+def test_an_endpoint_the_tests_start_takes_its_baked_images_with_it(tmp_path: Path, instance_image: str) -> None:
+    """A test that bakes and does not tear down (the bake commits its builder container, which
+    keeps the endpoint's label) leaves no image behind: the harness removes them with the endpoint."""
+    with serve_endpoint(tmp_path) as aws:
+        (instance_id,) = run(aws, baked_image(aws, instance_image))
+        (container,) = docker("ps", "-q", "--filter", f"label=webfleet.instance-id={instance_id}").stdout.split()
+        tag = f"webfleet/ec2-nginx-ami:harness-{endpoint_port(aws)}"
+        assert docker("commit", container, tag).returncode == 0  # as bake_ami.yml makes the image
+        assert docker("image", "inspect", tag).returncode == 0
+    assert docker("image", "inspect", tag).returncode != 0, f"{tag} outlived its endpoint"
