@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from fleet import SPEC, Endpoint, assert_spec, lb_traffic, local_inventory, resources, run
-from harness import free_port
+from harness import PORT_LABEL, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,7 @@ class Fleet:
         self.state = tmp_path / "state"
         self.state.mkdir()
         self.inventory = local_inventory(aws, tmp_path)
-        self.port_label = f"webfleet.local-aws.port={aws.url.rsplit(':', 1)[1]}"
+        self.port_label = f"{PORT_LABEL}={aws.url.rsplit(':', 1)[1]}"
         # its own git daemon port: other tests (and a developer's `tools/webfleet up`) may serve theirs
         self.extra = ["-e", f"webfleet_site_daemon_port={free_port()}"]
 

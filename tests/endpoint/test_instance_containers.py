@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 import pytest
 from botocore.exceptions import ClientError
-from harness import BASE_IMAGE, INSTANCE_IMAGE, ROOT, build_instance_image, docker, serve_endpoint
+from harness import BASE_IMAGE, INSTANCE_IMAGE, PORT_LABEL, ROOT, build_instance_image, docker, serve_endpoint
 
 if TYPE_CHECKING:
     from harness import Endpoint
@@ -67,7 +67,7 @@ def endpoint_port(aws: Endpoint) -> str:
 
 def labelled(aws: Endpoint, all_states: bool = True) -> dict[str, dict[str, Any]]:
     """The endpoint's containers by name, each with its State and Config (docker inspect)."""
-    args = ["ps", "-q", "--filter", f"label=webfleet.local-aws.port={endpoint_port(aws)}"]
+    args = ["ps", "-q", "--filter", f"label={PORT_LABEL}={endpoint_port(aws)}"]
     ids = docker(*args, *(["-a"] if all_states else [])).stdout.split()
     if not ids:
         return {}
@@ -76,7 +76,7 @@ def labelled(aws: Endpoint, all_states: bool = True) -> dict[str, dict[str, Any]
 
 
 def remove_labelled(aws: Endpoint) -> None:
-    ids = docker("ps", "-aq", "--filter", f"label=webfleet.local-aws.port={endpoint_port(aws)}").stdout.split()
+    ids = docker("ps", "-aq", "--filter", f"label={PORT_LABEL}={endpoint_port(aws)}").stdout.split()
     if ids:
         docker("rm", "-f", *ids)
 
@@ -309,8 +309,7 @@ def test_an_endpoint_the_tests_start_takes_its_baked_images_with_it(tmp_path: Pa
     keeps the endpoint's label) leaves no image behind: the harness removes them with the endpoint."""
     with serve_endpoint(tmp_path) as aws:
         (instance_id,) = run(aws, baked_image(aws, instance_image))
-        (container,) = docker("ps", "-q", "--filter", f"label=webfleet.instance-id={instance_id}").stdout.split()
         tag = f"webfleet/ec2-nginx-ami:harness-{endpoint_port(aws)}"
-        assert docker("commit", container, tag).returncode == 0  # as bake_ami.yml makes the image
+        assert docker("commit", f"webfleet-{instance_id}", tag).returncode == 0  # as bake_ami.yml makes the image
         assert docker("image", "inspect", tag).returncode == 0
     assert docker("image", "inspect", tag).returncode != 0, f"{tag} outlived its endpoint"
